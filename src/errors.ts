@@ -1,0 +1,187 @@
+/**
+ * The one error family of cheap-db-postgres. Every failure the library reports on purpose is a
+ * `CheapError` with a `code` from a closed union, so callers branch on `error.code` (or
+ * {@link isCheapError}) instead of parsing messages or testing driver classes.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await dao.saveCatalog(catalog)
+ * } catch (error) {
+ *   if (isCheapError(error, 'CONFLICT')) await retryWithFreshCopy()
+ *   else throw error
+ * }
+ * ```
+ */
+export const CHEAP_ERROR_CODES = [
+  'VALIDATION',
+  'NOT_FOUND',
+  'CONFLICT',
+  'INTEGRITY',
+  'SCHEMA_MISMATCH',
+  'CONNECTION',
+  'TIMEOUT',
+] as const
+
+export type CheapErrorCode = (typeof CHEAP_ERROR_CODES)[number]
+
+/**
+ * Why a value or a structure was rejected. Stable identifiers for tests and for programs that
+ * want to react to one kind of bad input; the message says the same for people.
+ */
+export const VALIDATION_REASONS = [
+  'WRONG_TYPE',
+  'NOT_NULLABLE',
+  'OUT_OF_RANGE',
+  'TOO_LONG',
+  'INVALID_TEXT',
+  'INVALID_URI',
+  'INVALID_UUID',
+  'INVALID_DATETIME',
+  'INVALID_DECIMAL',
+  'INVALID_NAME',
+  'DUPLICATE_NAME',
+  'UNKNOWN_PROPERTY',
+  'NOT_WRITABLE',
+  'NOT_READABLE',
+  'NOT_MUTABLE',
+  'EMPTY_IMMUTABLE_DEF',
+  'SPECIES_UPSTREAM',
+  'WRONG_ASPECT_DEF',
+  'WRONG_HIERARCHY',
+  'INVALID_TREE',
+  'INVALID_JSON',
+  'INVALID_ARGUMENT',
+] as const
+
+export type ValidationReason = (typeof VALIDATION_REASONS)[number]
+
+export interface CheapErrorOptions {
+  readonly cause?: unknown
+}
+
+/** Base class: `code` tells what kind of failure this is; `message` says it for people. */
+export class CheapError extends Error {
+  override readonly name: string = 'CheapError'
+  readonly code: CheapErrorCode
+
+  constructor(code: CheapErrorCode, message: string, options: CheapErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+  }
+}
+
+export interface CheapValidationErrorOptions extends CheapErrorOptions {
+  readonly reason: ValidationReason
+  readonly aspectDefName?: string
+  readonly propertyName?: string
+  /** Where in a JSON document the bad input sits, e.g. `hierarchies.person.contents.<uuid>.age`. */
+  readonly path?: string
+}
+
+/** Bad input: rejected before anything was written. */
+export class CheapValidationError extends CheapError {
+  override readonly name = 'CheapValidationError'
+  readonly reason: ValidationReason
+  readonly aspectDefName: string | undefined
+  readonly propertyName: string | undefined
+  readonly path: string | undefined
+
+  constructor(message: string, options: CheapValidationErrorOptions) {
+    super('VALIDATION', message, options)
+    this.reason = options.reason
+    this.aspectDefName = options.aspectDefName
+    this.propertyName = options.propertyName
+    this.path = options.path
+  }
+}
+
+/** Something named does not exist (a catalog, a hierarchy, an AspectDef, a tree path). */
+export class CheapNotFoundError extends CheapError {
+  override readonly name = 'CheapNotFoundError'
+  constructor(message: string, options: CheapErrorOptions = {}) {
+    super('NOT_FOUND', message, options)
+  }
+}
+
+export interface CheapConflictErrorOptions extends CheapErrorOptions {
+  /** The stored revision when an optimistic-locking check failed. */
+  readonly storedRevision?: bigint
+  readonly expectedRevision?: bigint
+}
+
+/** Two versions of the same thing disagree: a stale revision, a redefined AspectDef. */
+export class CheapConflictError extends CheapError {
+  override readonly name = 'CheapConflictError'
+  readonly storedRevision: bigint | undefined
+  readonly expectedRevision: bigint | undefined
+  constructor(message: string, options: CheapConflictErrorOptions = {}) {
+    super('CONFLICT', message, options)
+    this.storedRevision = options.storedRevision
+    this.expectedRevision = options.expectedRevision
+  }
+}
+
+export interface CheapIntegrityErrorOptions extends CheapErrorOptions {
+  readonly sqlState?: string
+  readonly constraint?: string
+  readonly table?: string
+  readonly detail?: string
+}
+
+/** The database refused a write on a constraint (SQLSTATE class 23). */
+export class CheapIntegrityError extends CheapError {
+  override readonly name = 'CheapIntegrityError'
+  readonly sqlState: string | undefined
+  readonly constraint: string | undefined
+  readonly table: string | undefined
+  readonly detail: string | undefined
+  constructor(message: string, options: CheapIntegrityErrorOptions = {}) {
+    super('INTEGRITY', message, options)
+    this.sqlState = options.sqlState
+    this.constraint = options.constraint
+    this.table = options.table
+    this.detail = options.detail
+  }
+}
+
+export interface CheapSchemaMismatchErrorOptions extends CheapErrorOptions {
+  readonly missingTables?: readonly string[]
+  readonly unexpectedTables?: readonly string[]
+}
+
+/** The database schema is missing, partial, or of another version. */
+export class CheapSchemaMismatchError extends CheapError {
+  override readonly name = 'CheapSchemaMismatchError'
+  readonly missingTables: readonly string[]
+  readonly unexpectedTables: readonly string[]
+  constructor(message: string, options: CheapSchemaMismatchErrorOptions = {}) {
+    super('SCHEMA_MISMATCH', message, options)
+    this.missingTables = options.missingTables ?? []
+    this.unexpectedTables = options.unexpectedTables ?? []
+  }
+}
+
+/** The database could not be reached or the connection broke. */
+export class CheapConnectionError extends CheapError {
+  override readonly name = 'CheapConnectionError'
+  /** The connection target with its password masked, e.g. `postgres://app:***@db:5432/cheap`. */
+  readonly target: string
+  constructor(message: string, options: CheapErrorOptions & { readonly target: string }) {
+    super('CONNECTION', message, options)
+    this.target = options.target
+  }
+}
+
+/** A statement or a connection attempt took longer than its configured limit. */
+export class CheapTimeoutError extends CheapError {
+  override readonly name = 'CheapTimeoutError'
+  constructor(message: string, options: CheapErrorOptions = {}) {
+    super('TIMEOUT', message, options)
+  }
+}
+
+/** True when `error` is a {@link CheapError}, optionally of the given `code`. */
+export function isCheapError(error: unknown, code?: CheapErrorCode): error is CheapError {
+  return error instanceof CheapError && (code === undefined || error.code === code)
+}

@@ -1,0 +1,260 @@
+import { v4 as uuidV4 } from 'uuid'
+import { CheapValidationError } from '../errors.ts'
+import { checkUuid } from './entity.ts'
+import { hashAspectDef } from './hash/def-hash.ts'
+import { checkName, describe } from './names.ts'
+import { PropertyDef, type PropertyDefValue } from './property-def.ts'
+
+/** Name → def map of a def list, so aspects can be typed by property name. */
+export type PropertyDefMap<Ps extends readonly PropertyDef[]> = {
+  [D in Ps[number] as D['name']]: D
+}
+
+/** The value types of an AspectDef's properties, by property name. */
+export type AspectValues<Ps extends readonly PropertyDef[]> = {
+  [K in keyof PropertyDefMap<Ps>]: PropertyDefValue<PropertyDefMap<Ps>[K]>
+}
+
+export type PropertyNames<Ps extends readonly PropertyDef[]> = keyof PropertyDefMap<Ps> & string
+
+export interface AspectDefOptions<Ps extends readonly PropertyDef[]> {
+  readonly name: string
+  /** Canonical lower-case UUID; a random one when omitted. */
+  readonly globalId?: string
+  readonly properties: Ps
+  /** Default true. */
+  readonly isReadable?: boolean
+  /** Default true. */
+  readonly isWritable?: boolean
+  /** May the def gain properties? Default false. */
+  readonly canAddProperties?: boolean
+  /** May the def lose properties, and aspects drop values? Default false. */
+  readonly canRemoveProperties?: boolean
+}
+
+/**
+ * An AspectDef: a globally named, UUID-identified, ordered list of {@link PropertyDef}s plus four
+ * flags. A def whose `canAddProperties` / `canRemoveProperties` are both false is immutable and
+ * needs at least one property; otherwise it may gain or lose properties as its flags allow.
+ *
+ * @example
+ * ```ts
+ * const person = createAspectDef({
+ *   name: 'com.example.person',
+ *   properties: [
+ *     createPropertyDef({ name: 'name', type: 'STR', isNullable: false }),
+ *     createPropertyDef({ name: 'age', type: 'INT' }),
+ *   ],
+ * })
+ * person.hash() // signed 64-bit FNV-1a, equal to the Java reference's
+ * ```
+ */
+export class AspectDef<Ps extends readonly PropertyDef[] = readonly PropertyDef[]> {
+  readonly name: string
+  readonly globalId: string
+  readonly isReadable: boolean
+  readonly isWritable: boolean
+  readonly canAddProperties: boolean
+  readonly canRemoveProperties: boolean
+  #properties: PropertyDef[]
+  #byName: Map<string, PropertyDef>
+  #hash: bigint | undefined
+  #changeCount = 0
+
+  private constructor(options: AspectDefOptions<Ps>) {
+    this.name = checkName('AspectDef', options.name)
+    this.globalId =
+      options.globalId === undefined
+        ? uuidV4()
+        : checkUuid(`AspectDef '${this.name}' globalId`, options.globalId)
+    this.isReadable = flag(options.isReadable, true, this.name)
+    this.isWritable = flag(options.isWritable, true, this.name)
+    this.canAddProperties = flag(options.canAddProperties, false, this.name)
+    this.canRemoveProperties = flag(options.canRemoveProperties, false, this.name)
+    if (!Array.isArray(options.properties)) {
+      throw new CheapValidationError(
+        `AspectDef '${this.name}': properties must be an array of PropertyDefs, got ${describe(options.properties)}`,
+        {
+          reason: 'INVALID_ARGUMENT',
+          aspectDefName: this.name,
+        },
+      )
+    }
+    this.#properties = []
+    this.#byName = new Map()
+    for (const def of options.properties) this.#append(def)
+    if (!this.isMutable && this.#properties.length === 0) {
+      throw new CheapValidationError(
+        `AspectDef '${this.name}' is immutable (canAddProperties and canRemoveProperties are false) and has no properties; an immutable AspectDef needs at least one`,
+        { reason: 'EMPTY_IMMUTABLE_DEF', aspectDefName: this.name },
+      )
+    }
+  }
+
+  /** @internal Use {@link createAspectDef}. */
+  static create<const Ps extends readonly PropertyDef[]>(
+    options: AspectDefOptions<Ps>,
+  ): AspectDef<Ps> {
+    return new AspectDef(options)
+  }
+
+  #append(candidate: unknown): void {
+    if (!(candidate instanceof PropertyDef)) {
+      throw new CheapValidationError(
+        `AspectDef '${this.name}': expected a PropertyDef, got ${describe(candidate)}`,
+        {
+          reason: 'INVALID_ARGUMENT',
+          aspectDefName: this.name,
+        },
+      )
+    }
+    const def = candidate as PropertyDef
+    if (this.#byName.has(def.name)) {
+      throw new CheapValidationError(
+        `AspectDef '${this.name}' already has a property named '${def.name}'`,
+        {
+          reason: 'DUPLICATE_NAME',
+          aspectDefName: this.name,
+          propertyName: def.name,
+        },
+      )
+    }
+    this.#properties.push(def)
+    this.#byName.set(def.name, def)
+  }
+
+  /** True when the def may gain or lose properties. */
+  get isMutable(): boolean {
+    return this.canAddProperties || this.canRemoveProperties
+  }
+
+  /** Number of properties. */
+  get size(): number {
+    return this.#properties.length
+  }
+
+  /** The properties in definition order. */
+  propertyDefs(): readonly PropertyDef[] {
+    return this.#properties
+  }
+
+  propertyDef(name: string): PropertyDef | undefined {
+    return this.#byName.get(name)
+  }
+
+  hasProperty(name: string): boolean {
+    return this.#byName.has(name)
+  }
+
+  /** Index of the property in definition order, or -1. */
+  indexOf(name: string): number {
+    const def = this.#byName.get(name)
+    return def === undefined ? -1 : this.#properties.indexOf(def)
+  }
+
+  /** Adds a property at the end. Allowed only when `canAddProperties`. */
+  addPropertyDef(def: PropertyDef): this {
+    if (!this.canAddProperties) {
+      throw new CheapValidationError(
+        `AspectDef '${this.name}' cannot gain properties (canAddProperties is false); cannot add '${def.name}'`,
+        {
+          reason: 'NOT_MUTABLE',
+          aspectDefName: this.name,
+          propertyName: def.name,
+        },
+      )
+    }
+    this.#append(def)
+    this.#changed()
+    return this
+  }
+
+  /** Removes a property. Allowed only when `canRemoveProperties`. */
+  removePropertyDef(name: string): boolean {
+    if (!this.canRemoveProperties) {
+      throw new CheapValidationError(
+        `AspectDef '${this.name}' cannot lose properties (canRemoveProperties is false); cannot remove '${name}'`,
+        {
+          reason: 'NOT_MUTABLE',
+          aspectDefName: this.name,
+          propertyName: name,
+        },
+      )
+    }
+    const def = this.#byName.get(name)
+    if (def === undefined) return false
+    this.#byName.delete(name)
+    this.#properties = this.#properties.filter((p) => p !== def)
+    this.#changed()
+    return true
+  }
+
+  #changed(): void {
+    this.#hash = undefined
+    this.#changeCount++
+  }
+
+  /** Increments on every structural change; persistence uses it to skip unchanged defs. */
+  get changeCount(): number {
+    return this.#changeCount
+  }
+
+  /** 64-bit FNV-1a as the Java reference computes it, signed. */
+  hash(): bigint {
+    if (this.#hash !== undefined) return this.#hash
+    const hash = hashAspectDef({
+      name: this.name,
+      globalId: this.globalId,
+      isReadable: this.isReadable,
+      isWritable: this.isWritable,
+      canAddProperties: this.canAddProperties,
+      canRemoveProperties: this.canRemoveProperties,
+      propertyDefHashes: this.#properties.map((p) => p.hash()),
+    })
+    this.#hash = hash
+    return hash
+  }
+
+  /** Full structural equality: id, name, four flags and the property list in order. */
+  equals(other: AspectDef): boolean {
+    if (this === (other as unknown)) return true
+    if (
+      this.name !== other.name ||
+      this.globalId !== other.globalId ||
+      this.isReadable !== other.isReadable ||
+      this.isWritable !== other.isWritable ||
+      this.canAddProperties !== other.canAddProperties ||
+      this.canRemoveProperties !== other.canRemoveProperties
+    ) {
+      return false
+    }
+    const mine = this.#properties
+    const theirs = other.propertyDefs()
+    if (mine.length !== theirs.length) return false
+    return mine.every((p, i) => p.equals(theirs[i] as PropertyDef))
+  }
+}
+
+function flag(value: unknown, fallback: boolean, name: string): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') {
+    throw new CheapValidationError(
+      `AspectDef '${name}': flags must be booleans, got ${describe(value)}`,
+      {
+        reason: 'INVALID_ARGUMENT',
+        aspectDefName: name,
+      },
+    )
+  }
+  return value
+}
+
+/**
+ * Creates an {@link AspectDef}. With `as const`-free literal inference the property names and
+ * value types flow into {@link Aspect} reads and writes.
+ */
+export function createAspectDef<const Ps extends readonly PropertyDef[]>(
+  options: AspectDefOptions<Ps>,
+): AspectDef<Ps> {
+  return AspectDef.create(options)
+}

@@ -1,0 +1,225 @@
+import { CheapValidationError } from '../errors.ts'
+import type { AspectDef, AspectValues, PropertyNames } from './aspect-def.ts'
+import { toEntityId, type EntityId } from './entity.ts'
+import type { PropertyDef } from './property-def.ts'
+import type { PropertyValue } from './property-type.ts'
+import { validateValue } from './values/validate-value.ts'
+
+type Values<D extends AspectDef> = D extends AspectDef<infer Ps> ? AspectValues<Ps> : never
+type Names<D extends AspectDef> = D extends AspectDef<infer Ps> ? PropertyNames<Ps> : never
+
+/** Initial values for {@link createAspect}: any subset of the def's properties. */
+export type AspectInit<D extends AspectDef> = { readonly [K in Names<D>]?: Values<D>[K] }
+
+/**
+ * One entity's record of one AspectDef. A property is in one of three states: *absent* (never
+ * set: reads as the def's default, or `undefined`), *null*, or a value. All three round-trip.
+ * Reads check the def's and the property's `isReadable`; writes check `isWritable`, the type,
+ * nullability and range, and throw a {@link CheapValidationError} naming the def, the property
+ * and the value.
+ *
+ * @example
+ * ```ts
+ * const alice = createAspect(person, newEntityId(), { name: 'Alice', age: 42n })
+ * alice.get('age')        // 42n, typed bigint | null | undefined
+ * alice.set('age', null)  // allowed: age is nullable
+ * ```
+ */
+export class Aspect<D extends AspectDef = AspectDef> {
+  readonly def: D
+  readonly entityId: EntityId
+  #values: Map<string, PropertyValue>
+  #changeCount = 0
+
+  private constructor(def: D, entityId: EntityId, values: Map<string, PropertyValue>) {
+    this.def = def
+    this.entityId = entityId
+    this.#values = values
+  }
+
+  /** @internal */
+  static restore<D extends AspectDef>(
+    def: D,
+    entityId: EntityId,
+    values: Map<string, PropertyValue>,
+  ): Aspect<D> {
+    return new Aspect(def, entityId, values)
+  }
+
+  /** @internal Stored values without access checks: for persistence and JSON export. */
+  static stored(aspect: Aspect): ReadonlyMap<string, PropertyValue> {
+    return aspect.#values
+  }
+
+  /**
+   * The value of `name`: the stored value (possibly null), else the def's default, else
+   * `undefined` (absent without default).
+   */
+  get<K extends Names<D>>(name: K): Values<D>[K] | undefined
+  get(name: string): PropertyValue | undefined
+  get(name: string): PropertyValue | undefined {
+    const prop = this.#readable(name)
+    if (this.#values.has(name)) return this.#values.get(name)
+    return prop.hasDefaultValue ? prop.defaultValue : undefined
+  }
+
+  /** True when a value (possibly null) is stored for `name`, rather than absent. */
+  has(name: string): boolean {
+    return this.#values.has(name)
+  }
+
+  /** Sets a value after validating it against the def. */
+  set<K extends Names<D>>(name: K, value: Values<D>[K]): this
+  set(name: string, value: PropertyValue): this
+  set(name: string, value: PropertyValue): this {
+    const prop = this.#writable(name)
+    const checked = validateValue(prop, value, { aspectDefName: this.def.name, propertyName: name })
+    this.#values.set(name, checked)
+    this.#changeCount++
+    return this
+  }
+
+  /** Makes `name` absent again. Needs the def's `canRemoveProperties`. */
+  unset(name: string): boolean {
+    this.#writable(name)
+    if (!this.def.canRemoveProperties) {
+      throw new CheapValidationError(
+        `AspectDef '${this.def.name}', property '${name}': values cannot be removed from aspects of this def (canRemoveProperties is false); set null instead`,
+        { reason: 'NOT_MUTABLE', aspectDefName: this.def.name, propertyName: name },
+      )
+    }
+    const had = this.#values.delete(name)
+    if (had) this.#changeCount++
+    return had
+  }
+
+  /** Names of the properties with a stored value, in def order. */
+  storedNames(): string[] {
+    return this.def
+      .propertyDefs()
+      .map((p) => p.name)
+      .filter((n) => this.#values.has(n))
+  }
+
+  /** Increments on every change; persistence compares it to skip unchanged aspects. */
+  get changeCount(): number {
+    return this.#changeCount
+  }
+
+  #property(name: string): PropertyDef {
+    const prop = this.def.propertyDef(name)
+    if (prop === undefined) {
+      const hint = this.def.canAddProperties
+        ? ` (the def may gain properties: add one with aspectDef.addPropertyDef first)`
+        : ''
+      throw new CheapValidationError(
+        `AspectDef '${this.def.name}' has no property named ${JSON.stringify(name)}${hint}`,
+        { reason: 'UNKNOWN_PROPERTY', aspectDefName: this.def.name, propertyName: name },
+      )
+    }
+    return prop
+  }
+
+  #readable(name: string): PropertyDef {
+    if (!this.def.isReadable) {
+      throw new CheapValidationError(
+        `AspectDef '${this.def.name}' is not readable; cannot read '${name}'`,
+        {
+          reason: 'NOT_READABLE',
+          aspectDefName: this.def.name,
+          propertyName: name,
+        },
+      )
+    }
+    const prop = this.#property(name)
+    if (!prop.isReadable) {
+      throw new CheapValidationError(
+        `AspectDef '${this.def.name}', property '${name}' is not readable`,
+        {
+          reason: 'NOT_READABLE',
+          aspectDefName: this.def.name,
+          propertyName: name,
+        },
+      )
+    }
+    return prop
+  }
+
+  #writable(name: string): PropertyDef {
+    if (!this.def.isWritable) {
+      throw new CheapValidationError(
+        `AspectDef '${this.def.name}' is not writable; cannot write '${name}'`,
+        {
+          reason: 'NOT_WRITABLE',
+          aspectDefName: this.def.name,
+          propertyName: name,
+        },
+      )
+    }
+    const prop = this.#property(name)
+    if (!prop.isWritable) {
+      throw new CheapValidationError(
+        `AspectDef '${this.def.name}', property '${name}' is not writable`,
+        {
+          reason: 'NOT_WRITABLE',
+          aspectDefName: this.def.name,
+          propertyName: name,
+        },
+      )
+    }
+    return prop
+  }
+}
+
+/**
+ * Creates an aspect of `def` for `entityId` with initial values (validated; omitted properties
+ * stay absent). Writing checks the def's and each property's `isWritable`.
+ */
+export function createAspect<D extends AspectDef>(
+  def: D,
+  entityId: EntityId | string,
+  values: AspectInit<D> = {},
+): Aspect<D> {
+  const aspect = Aspect.restore(def, toEntityId(entityId), new Map())
+  for (const [name, value] of Object.entries(values) as [string, PropertyValue][]) {
+    if (value === undefined) continue
+    aspect.set(name, value)
+  }
+  return aspect
+}
+
+/**
+ * Builds an aspect from stored values without access checks (a non-writable def still loads),
+ * but still validating every value. For importers; persistence uses the unchecked path.
+ */
+export function restoreAspect<D extends AspectDef>(
+  def: D,
+  entityId: EntityId,
+  values: ReadonlyMap<string, unknown>,
+  path?: string,
+): Aspect<D> {
+  const checked = new Map<string, PropertyValue>()
+  for (const prop of def.propertyDefs()) {
+    if (!values.has(prop.name)) continue
+    const context = {
+      aspectDefName: def.name,
+      propertyName: prop.name,
+      ...(path === undefined ? {} : { path: `${path}.${prop.name}` }),
+    }
+    checked.set(prop.name, validateValue(prop, values.get(prop.name), context))
+  }
+  for (const name of values.keys()) {
+    if (!def.hasProperty(name)) {
+      throw new CheapValidationError(
+        `AspectDef '${def.name}' has no property named ${JSON.stringify(name)}`,
+        {
+          reason: 'UNKNOWN_PROPERTY',
+          aspectDefName: def.name,
+          propertyName: name,
+          ...(path === undefined ? {} : { path: `${path}.${name}` }),
+        },
+      )
+    }
+  }
+  return Aspect.restore(def, entityId, checked)
+}

@@ -1,0 +1,47 @@
+import type { EntityId } from '../entity.ts'
+import { HierarchyBase, type HierarchyOptions } from './hierarchy-base.ts'
+
+/** ES: a set of entities, unique by UUID, iterated (and stored) in insertion order. */
+export class EntitySet extends HierarchyBase<'ES'> {
+  readonly type = 'ES' as const
+  #items = new Set<EntityId>()
+
+  constructor(name: string, options: HierarchyOptions = {}) {
+    super(name, options)
+  }
+
+  get size(): number {
+    return this.#items.size
+  }
+
+  [Symbol.iterator](): IterableIterator<EntityId> {
+    return this.#items.values()
+  }
+
+  toArray(): EntityId[] {
+    return [...this.#items]
+  }
+
+  has(id: string): boolean {
+    return this.#items.has(id as EntityId)
+  }
+
+  /** Adds entities; ones already present keep their position. */
+  add(...ids: (EntityId | string)[]): this {
+    const checked = ids.map((id) => this.entity(id))
+    for (const id of checked) this.#items.add(id)
+    this.changed()
+    return this
+  }
+
+  delete(id: string): boolean {
+    const had = this.#items.delete(id as EntityId)
+    if (had) this.changed()
+    return had
+  }
+
+  clear(): void {
+    this.#items.clear()
+    this.changed()
+  }
+}

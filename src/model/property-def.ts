@@ -1,0 +1,161 @@
+import { CheapValidationError } from '../errors.ts'
+import { hashPropertyDef, javaHashCodeOfDefault } from './hash/def-hash.ts'
+import { checkName, describe } from './names.ts'
+import {
+  isPropertyTypeCode,
+  type PropertyTypeCode,
+  type PropertyValue,
+  type PropertyValueTypes,
+} from './property-type.ts'
+import { valueEquals } from './values/equal.ts'
+import { validateValue } from './values/validate-value.ts'
+
+/** The value a property of type `T` holds, given whether it is multivalued and nullable. */
+export type ValueFor<T extends PropertyTypeCode, M extends boolean, N extends boolean> =
+  | (M extends true ? readonly PropertyValueTypes[T][] : never)
+  | (M extends false ? PropertyValueTypes[T] : never)
+  | (N extends false ? never : null)
+
+/** The value type of a {@link PropertyDef}. */
+export type PropertyDefValue<D> =
+  D extends PropertyDef<string, infer T, infer M, infer N> ? ValueFor<T, M, N> : never
+
+export interface PropertyDefOptions<
+  N extends string,
+  T extends PropertyTypeCode,
+  M extends boolean,
+  Nu extends boolean,
+> {
+  readonly name: N
+  readonly type: T
+  /** Default true. */
+  readonly isNullable?: Nu
+  /** Default false. */
+  readonly isMultivalued?: M
+  /** Default true. */
+  readonly isReadable?: boolean
+  /** Default true. */
+  readonly isWritable?: boolean
+  /**
+   * The value an absent property reads as. Present (even as `null`) means the def *has* a
+   * default; omitted means it has none.
+   */
+  readonly defaultValue?: ValueFor<T, M, Nu>
+}
+
+/**
+ * A property's definition: name, type and flags. A frozen value object.
+ *
+ * @example
+ * ```ts
+ * const age = createPropertyDef({ name: 'age', type: 'INT' })
+ * const tags = createPropertyDef({ name: 'tags', type: 'STR', isMultivalued: true, defaultValue: [] })
+ * ```
+ */
+export class PropertyDef<
+  N extends string = string,
+  T extends PropertyTypeCode = PropertyTypeCode,
+  M extends boolean = boolean,
+  Nu extends boolean = boolean,
+> {
+  readonly name: N
+  readonly type: T
+  readonly isNullable: Nu
+  readonly isMultivalued: M
+  readonly isReadable: boolean
+  readonly isWritable: boolean
+  readonly hasDefaultValue: boolean
+  /** The default, or `undefined` when {@link hasDefaultValue} is false. */
+  readonly defaultValue: ValueFor<T, M, Nu> | undefined
+  readonly #hash: bigint
+
+  private constructor(options: PropertyDefOptions<N, T, M, Nu>, aspectDefName?: string) {
+    const context = aspectDefName === undefined ? {} : { aspectDefName }
+    this.name = checkName('property', options.name, context) as N
+    if (typeof options.type !== 'string' || !isPropertyTypeCode(options.type)) {
+      throw new CheapValidationError(
+        `property '${String(options.name)}': unknown property type ${describe(options.type)}; expected one of INT FLT BLN STR TXT BGI BGF DAT URI UID CLB BLB`,
+        { reason: 'WRONG_TYPE', propertyName: options.name, ...context },
+      )
+    }
+    this.type = options.type
+    this.isNullable = flag(options.isNullable, true) as Nu
+    this.isMultivalued = flag(options.isMultivalued, false) as M
+    this.isReadable = flag(options.isReadable, true)
+    this.isWritable = flag(options.isWritable, true)
+    this.hasDefaultValue =
+      Object.hasOwn(options, 'defaultValue') && options.defaultValue !== undefined
+    this.defaultValue = this.hasDefaultValue
+      ? (validateValue(this, options.defaultValue, {
+          ...context,
+          propertyName: this.name,
+        }) as ValueFor<T, M, Nu>)
+      : undefined
+    this.#hash = hashPropertyDef({
+      name: this.name,
+      typeCode: this.type,
+      isReadable: this.isReadable,
+      isWritable: this.isWritable,
+      isNullable: this.isNullable,
+      hasDefaultValue: this.hasDefaultValue,
+      defaultValueHashCode:
+        this.hasDefaultValue && this.defaultValue !== null
+          ? javaHashCodeOfDefault(this.type, this.defaultValue)
+          : null,
+    })
+    Object.freeze(this)
+  }
+
+  /** @internal Use {@link createPropertyDef}. */
+  static create<
+    const N extends string,
+    const T extends PropertyTypeCode,
+    const M extends boolean = false,
+    const Nu extends boolean = true,
+  >(options: PropertyDefOptions<N, T, M, Nu>, aspectDefName?: string): PropertyDef<N, T, M, Nu> {
+    return new PropertyDef(options, aspectDefName)
+  }
+
+  /** 64-bit FNV-1a over the Java reference's fields (isMultivalued is not hashed, as in Java). */
+  hash(): bigint {
+    return this.#hash
+  }
+
+  /** Full structural equality: every field, including isMultivalued and the default value. */
+  equals(other: PropertyDef): boolean {
+    return (
+      this === other ||
+      (this.name === other.name &&
+        this.type === other.type &&
+        this.isNullable === other.isNullable &&
+        this.isMultivalued === other.isMultivalued &&
+        this.isReadable === other.isReadable &&
+        this.isWritable === other.isWritable &&
+        this.hasDefaultValue === other.hasDefaultValue &&
+        valueEquals(this.defaultValue, other.defaultValue))
+    )
+  }
+}
+
+function flag(value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') {
+    throw new CheapValidationError(`flags must be booleans, got ${describe(value)}`, {
+      reason: 'INVALID_ARGUMENT',
+    })
+  }
+  return value
+}
+
+/**
+ * Creates a frozen {@link PropertyDef}; name, type and flags are inferred as literal types so
+ * aspects of the enclosing AspectDef are typed.
+ */
+export function createPropertyDef<
+  const N extends string,
+  const T extends PropertyTypeCode,
+  const M extends boolean = false,
+  const Nu extends boolean = true,
+>(options: PropertyDefOptions<N, T, M, Nu>): PropertyDef<N, T, M, Nu> {
+  return PropertyDef.create(options)
+}
