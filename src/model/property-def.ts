@@ -4,7 +4,6 @@ import { checkName, describe } from './names.ts'
 import {
   isPropertyTypeCode,
   type PropertyTypeCode,
-  type PropertyValue,
   type PropertyValueTypes,
 } from './property-type.ts'
 import { valueEquals } from './values/equal.ts'
