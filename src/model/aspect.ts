@@ -1,6 +1,7 @@
 import { CheapValidationError } from '../errors.ts'
 import type { AspectDef, AspectValues, PropertyNames } from './aspect-def.ts'
 import { toEntityId, type EntityId } from './entity.ts'
+import { describe } from './names.ts'
 import type { PropertyDef } from './property-def.ts'
 import type { PropertyValue } from './property-type.ts'
 import { validateValue } from './values/validate-value.ts'
@@ -72,7 +73,7 @@ export class Aspect<D extends AspectDef = AspectDef> {
   set<K extends Names<D>>(name: K, value: Values<D>[K]): this
   set(name: string, value: PropertyValue): this
   set(name: string, value: PropertyValue): this {
-    const prop = this.#writable(name)
+    const prop = this.#writable(name, value)
     const checked = validateValue(prop, value, { aspectDefName: this.def.name, propertyName: name })
     this.#values.set(name, checked)
     this.#changeCount++
@@ -145,10 +146,12 @@ export class Aspect<D extends AspectDef = AspectDef> {
     return prop
   }
 
-  #writable(name: string): PropertyDef {
+  /** `value` is named in the message when a write (not an unset) is refused. */
+  #writable(name: string, ...value: [unknown?]): PropertyDef {
+    const attempt = value.length === 0 ? '' : `; cannot write ${describe(value[0])}`
     if (!this.def.isWritable) {
       throw new CheapValidationError(
-        `AspectDef '${this.def.name}' is not writable; cannot write '${name}'`,
+        `AspectDef '${this.def.name}' is not writable (property '${name}')${attempt}`,
         {
           reason: 'NOT_WRITABLE',
           aspectDefName: this.def.name,
@@ -159,7 +162,7 @@ export class Aspect<D extends AspectDef = AspectDef> {
     const prop = this.#property(name)
     if (!prop.isWritable) {
       throw new CheapValidationError(
-        `AspectDef '${this.def.name}', property '${name}' is not writable`,
+        `AspectDef '${this.def.name}', property '${name}' is not writable${attempt}`,
         {
           reason: 'NOT_WRITABLE',
           aspectDefName: this.def.name,
