@@ -108,23 +108,27 @@ function sequenceDiff(a: readonly string[], b: readonly string[]): string | unde
   return undefined
 }
 
-function nodeDiff(path: string, a: TreeNode, b: TreeNode): string | undefined {
-  const at = path === '' ? 'root' : path
-  if (a.entityId !== b.entityId)
-    return `${at}: entity ${String(a.entityId)} != ${String(b.entityId)}`
-  if (a.isLeaf !== b.isLeaf) return `${at}: isLeaf ${a.isLeaf} != ${b.isLeaf}`
-  const ca = [...a.children()]
-  const cb = [...b.children()]
-  const d = sequenceDiff(
-    ca.map(([n]) => n),
-    cb.map(([n]) => n),
-  )
-  if (d !== undefined) return `${at}: children ${d}`
-  for (let i = 0; i < ca.length; i++) {
-    const [name, x] = ca[i] as [string, TreeNode]
-    const [, y] = cb[i] as [string, TreeNode]
-    const sub = nodeDiff(`${path}/${name}`, x, y)
-    if (sub !== undefined) return sub
+/** Compares two trees node by node, iteratively (trees may be 10,000 levels deep). */
+function nodeDiff(rootPath: string, rootA: TreeNode, rootB: TreeNode): string | undefined {
+  const stack: [string, TreeNode, TreeNode][] = [[rootPath, rootA, rootB]]
+  while (stack.length > 0) {
+    const [path, a, b] = stack.pop() as [string, TreeNode, TreeNode]
+    const at = path === '' ? 'root' : path
+    if (a.entityId !== b.entityId)
+      return `${at}: entity ${String(a.entityId)} != ${String(b.entityId)}`
+    if (a.isLeaf !== b.isLeaf) return `${at}: isLeaf ${a.isLeaf} != ${b.isLeaf}`
+    const ca = [...a.children()]
+    const cb = [...b.children()]
+    const d = sequenceDiff(
+      ca.map(([n]) => n),
+      cb.map(([n]) => n),
+    )
+    if (d !== undefined) return `${at}: children ${d}`
+    for (let i = ca.length - 1; i >= 0; i--) {
+      const [name, x] = ca[i] as [string, TreeNode]
+      const [, y] = cb[i] as [string, TreeNode]
+      stack.push([`${path}/${name}`, x, y])
+    }
   }
   return undefined
 }

@@ -312,3 +312,13 @@ describe('property values', () => {
     })
   })
 })
+
+describe('date-times in the process time zone', () => {
+  it('pins a DateTime in luxon system zone to the IANA zone of that name', () => {
+    const local = DateTime.local(2025, 3, 1, 12, 0)
+    const stored = validateScalar('DAT', local)
+    assert.equal(stored.zone.type, 'iana')
+    assert.equal(stored.zone.name, local.zone.name)
+    assert.equal(stored.toMillis(), local.toMillis())
+  })
+})

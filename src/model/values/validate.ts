@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon'
+import { DateTime, IANAZone, SystemZone } from 'luxon'
 import { CheapValidationError, type ValidationReason } from '../../errors.ts'
 import { describe } from '../names.ts'
 import type { PropertyTypeCode, PropertyValueTypes, ScalarValue } from '../property-type.ts'
@@ -166,6 +166,9 @@ const validators: Record<PropertyTypeCode, Validator> = {
         `DateTime ${value.toISO() ?? ''} is outside the years ${MIN_YEAR}-${MAX_YEAR}`,
       )
     }
+    // luxon's system zone is whatever TZ the process has: pin it to its IANA name, so the
+    // value means the same on every machine and compares equal after a round trip.
+    if (value.zone instanceof SystemZone) return value.setZone(IANAZone.create(value.zone.name))
     return value
   },
   URI(value, context) {
