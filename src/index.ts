@@ -1,0 +1,47 @@
+/**
+ * cheap-db-postgres: the CHEAP data model (Catalog, Hierarchy, Entity, Aspect, Property), typed
+ * and lossless, persisted whole or in part on PostgreSQL or embedded PGlite.
+ *
+ * @example
+ * ```ts
+ * import { PostgresAdapter, PostgresSchema, PostgresDao, createCatalog } from 'cheap-db-postgres'
+ *
+ * const adapter = await PostgresAdapter.fromEnv()     // DATABASE_URL, else embedded PGlite
+ * await PostgresSchema.createSchema(adapter)
+ * const dao = new PostgresDao(adapter)
+ * const catalog = createCatalog()
+ * await dao.saveCatalog(catalog)
+ * const copy = await dao.loadCatalog(catalog.globalId)
+ * await adapter.close()
+ * ```
+ */
+export * from './errors.ts'
+export * from './model/index.ts'
+export {
+  catalogFromJson,
+  catalogToJson,
+  writeCatalogJson,
+  type JsonWriteOptions,
+} from './json/index.ts'
+export {
+  PostgresAdapter,
+  type EmbeddedAdapterOptions,
+  type EnvAdapterOptions,
+  type HealthCheckResult,
+} from './persistence/adapter.ts'
+export type { PostgresAdapterOptions } from './persistence/pg-adapter-config.ts'
+export {
+  PostgresSchema,
+  type CreateSchemaOptions,
+  type CreateSchemaResult,
+  type SchemaOptions,
+  type SchemaStatus,
+} from './persistence/schema.ts'
+export {
+  PostgresDao,
+  type CatalogSummary,
+  type ListCatalogsOptions,
+  type SaveCatalogOptions,
+  type SaveCatalogResult,
+} from './persistence/postgres-dao.ts'
+export type { CheapDatabase, AuditColumns } from './persistence/database.ts'

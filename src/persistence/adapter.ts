@@ -1,0 +1,183 @@
+import type { PGlite } from '@electric-sql/pglite'
+import { sql } from 'kysely'
+import type { Kysely } from 'kysely'
+import type { Backend } from './backend.ts'
+import type { PostgresTarget } from './connection-target.ts'
+import type { CheapDatabase } from './database.ts'
+import type { DedicatedConnection } from './dedicated-connection.ts'
+import { validateSchemaName } from './identifiers.ts'
+import { openPgBackend } from './pg-backend.ts'
+import type { PostgresAdapterOptions } from './pg-adapter-config.ts'
+import { openPgliteBackend } from './pglite-backend.ts'
+import { mapDatabaseError } from './sql-errors.ts'
+
+/** Options of {@link PostgresAdapter.embedded}. */
+export interface EmbeddedAdapterOptions {
+  /** Where PGlite keeps its files; in memory (gone on close) when absent. */
+  readonly dataDir?: string | undefined
+  /** The PostgreSQL schema to use (its `search_path`), default `public`. */
+  readonly schema?: string | undefined
+  /** An existing PGlite instance to use (e.g. with extensions loaded); `close()` closes it. */
+  readonly pglite?: PGlite | undefined
+}
+
+/** Options of {@link PostgresAdapter.fromEnv}: those of a server connection, or of PGlite. */
+export type EnvAdapterOptions = PostgresAdapterOptions & Pick<EmbeddedAdapterOptions, 'dataDir'>
+
+export interface HealthCheckResult {
+  readonly ok: true
+  readonly latencyMs: number
+  /** `server_version`, e.g. `15.20 (Debian 15.20-0+deb12u1)` or `18.6` (PGlite). */
+  readonly serverVersion: string
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const PG_ENV_VARS = ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'] as const
+
+/**
+ * A connection to a CHEAP database: a pg pool on a real server, or embedded PGlite. Both give a
+ * `Kysely<CheapDatabase>` with identical type parsing, so everything above runs on either.
+ *
+ * @example
+ * ```ts
+ * const adapter = await PostgresAdapter.create({ connectionString: process.env.DATABASE_URL! })
+ * await PostgresSchema.createSchema(adapter)
+ * const rows = await adapter.db.selectFrom('catalog').selectAll().execute()
+ * await adapter.close()
+ * ```
+ */
+export class PostgresAdapter {
+  readonly kind: 'pg' | 'pglite'
+  readonly db: Kysely<CheapDatabase>
+  /** The PostgreSQL schema (search_path) every connection uses. */
+  readonly schema: string
+  /** Where the database is, for messages: password masked, or `embedded (memory)`. */
+  readonly target: string
+  readonly #backend: Backend
+  #closed: Promise<void> | undefined
+
+  private constructor(backend: Backend, schema: string) {
+    this.#backend = backend
+    this.kind = backend.kind
+    this.db = backend.db
+    this.target = backend.target
+    this.schema = schema
+  }
+
+  /**
+   * Connects to a PostgreSQL server and checks that it answers within `connectTimeoutMs`;
+   * a server that cannot be reached fails with a {@link CheapConnectionError} naming the target.
+   * Options may also be given in the first argument (`create({ connectionString, poolSize })`).
+   *
+   * @example
+   * ```ts
+   * const adapter = await PostgresAdapter.create(
+   *   { connectionString: 'postgres://app:secret@db:5432/cheap' },
+   *   { poolSize: 10, schema: 'cheap', statementTimeoutMs: 30_000 },
+   * )
+   * ```
+   */
+  static async create(
+    target: PostgresTarget & PostgresAdapterOptions,
+    options: PostgresAdapterOptions = {},
+  ): Promise<PostgresAdapter> {
+    const merged = { ...target, ...options }
+    const schema = validateSchemaName(merged.schema ?? 'public')
+    return new PostgresAdapter(await openPgBackend(target, merged, schema), schema)
+  }
+
+  /**
+   * Embedded PostgreSQL (PGlite, in process): no server needed. In memory unless `dataDir` is
+   * given. Starting takes about two seconds.
+   *
+   * @example
+   * ```ts
+   * const adapter = await PostgresAdapter.embedded({ dataDir: '.cheap-data' })
+   * ```
+   */
+  static async embedded(options: EmbeddedAdapterOptions = {}): Promise<PostgresAdapter> {
+    const schema = validateSchemaName(options.schema ?? 'public')
+    return new PostgresAdapter(await openPgliteBackend(options, schema), schema)
+  }
+
+  /**
+   * `DATABASE_URL` if set; otherwise the libpq variables (`PGHOST`, `PGPORT`, `PGDATABASE`,
+   * `PGUSER`, `PGPASSWORD`) if any is set; otherwise embedded PGlite (`options.dataDir`).
+   *
+   * @example
+   * ```ts
+   * const adapter = await PostgresAdapter.fromEnv() // a server in production, PGlite on a laptop
+   * ```
+   */
+  static async fromEnv(
+    env: Env = process.env,
+    options: EnvAdapterOptions = {},
+  ): Promise<PostgresAdapter> {
+    const { dataDir, ...serverOptions } = options
+    const url = env['DATABASE_URL']
+    if (url !== undefined && url !== '') {
+      return PostgresAdapter.create({ connectionString: url }, serverOptions)
+    }
+    if (PG_ENV_VARS.some((name) => (env[name] ?? '') !== '')) {
+      const port = env['PGPORT']
+      return PostgresAdapter.create(
+        {
+          ...optionalEntry('host', env['PGHOST']),
+          ...optionalEntry('port', port === undefined || port === '' ? undefined : Number(port)),
+          ...optionalEntry('database', env['PGDATABASE']),
+          ...optionalEntry('user', env['PGUSER']),
+          ...optionalEntry('password', env['PGPASSWORD']),
+        },
+        serverOptions,
+      )
+    }
+    return PostgresAdapter.embedded({ dataDir, schema: options.schema })
+  }
+
+  /**
+   * Holds one pooled connection for `work`: a Kysely bound to it and, on a server, COPY on the
+   * same connection (so both run in one transaction). Used by saves; `db` suffices elsewhere.
+   */
+  withConnection<T>(work: (connection: DedicatedConnection) => Promise<T>): Promise<T> {
+    return this.#backend.withConnection(work)
+  }
+
+  /** Runs a multi-statement SQL script (no parameters) outside any transaction of `db`. */
+  async execScript(sqlText: string): Promise<void> {
+    try {
+      await this.#backend.execScript(sqlText)
+    } catch (error) {
+      throw this.mapError(error, 'running a SQL script')
+    }
+  }
+
+  /** One round trip: proves the database answers, and says how fast and which version. */
+  async healthCheck(): Promise<HealthCheckResult> {
+    const started = performance.now()
+    try {
+      const result = await sql<{
+        server_version: string
+      }>`SELECT current_setting('server_version') AS server_version`.execute(this.db)
+      const serverVersion = result.rows[0]?.server_version ?? 'unknown'
+      return { ok: true, latencyMs: performance.now() - started, serverVersion }
+    } catch (error) {
+      throw this.mapError(error, 'health check')
+    }
+  }
+
+  /** {@link mapDatabaseError} with this adapter's target in connection messages. */
+  mapError(error: unknown, context?: string): unknown {
+    return mapDatabaseError(error, context, this.target)
+  }
+
+  /** Closes the pool (and PGlite). Calling it again is harmless. */
+  close(): Promise<void> {
+    this.#closed ??= this.#backend.close()
+    return this.#closed
+  }
+}
+
+function optionalEntry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined || value === '' ? {} : { [key]: value }) as { [P in K]?: V }
+}

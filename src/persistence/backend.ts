@@ -1,0 +1,17 @@
+import type { Kysely } from 'kysely'
+import type { CheapDatabase } from './database.ts'
+import type { DedicatedConnection } from './dedicated-connection.ts'
+
+/** What `PostgresAdapter` needs from an engine; one implementation for pg, one for PGlite. */
+export interface Backend {
+  readonly kind: 'pg' | 'pglite'
+  readonly db: Kysely<CheapDatabase>
+  /** For messages: password masked, or `embedded (memory)` / `embedded (<dir>)`. */
+  readonly target: string
+  /** Runs a multi-statement script outside Kysely (simple query protocol / PGlite `exec`). */
+  execScript(sqlText: string): Promise<void>
+  /** Holds one pooled connection for `work` (a save): its Kysely, and COPY on the server. */
+  withConnection<T>(work: (connection: DedicatedConnection) => Promise<T>): Promise<T>
+  /** Ends the pool (and the PGlite instance); called once. */
+  close(): Promise<void>
+}

@@ -1,0 +1,37 @@
+/**
+ * PostgreSQL COPY text format: columns separated by tabs, rows by newlines, NULL as `\N`, and
+ * backslash, tab, newline and carriage return escaped. Values arrive already encoded for the
+ * driver (value-codecs.ts); only their text form and escaping are decided here.
+ */
+export function copyField(value: unknown): string {
+  if (value === null || value === undefined) return '\\N'
+  if (typeof value === 'string') return escapeText(value)
+  if (typeof value === 'boolean') return value ? 't' : 'f'
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value)
+  if (value instanceof Uint8Array)
+    return `\\\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`
+  throw new Error(`cannot COPY a value of type ${typeof value}`)
+}
+
+const SPECIAL = /[\\\t\n\r]/
+
+function escapeText(text: string): string {
+  if (!SPECIAL.test(text)) return text
+  return text.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  )
+}
+
+/** COPY lines of column-major data with a constant leading column (the catalog id). */
+export function* copyLinesOf(
+  leading: string,
+  data: readonly (readonly unknown[])[],
+): Generator<string> {
+  const rows = data[0]?.length ?? 0
+  const lead = escapeText(leading)
+  for (let r = 0; r < rows; r++) {
+    let line = lead
+    for (const column of data) line += `\t${copyField(column[r])}`
+    yield `${line}\n`
+  }
+}

@@ -1,0 +1,92 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import type pg from 'pg'
+import Cursor from 'pg-cursor'
+import { from as copyFrom } from 'pg-copy-streams'
+import type { CheapDatabase } from './database.ts'
+
+/** Streams COPY text-format lines into a table on the same connection and transaction. */
+export type CopyIn = (
+  table: string,
+  columns: readonly string[],
+  lines: Iterable<string>,
+) => Promise<void>
+
+/** One pooled connection held for a unit of work: a Kysely on it, and COPY where it pays. */
+export interface DedicatedConnection {
+  readonly db: Kysely<CheapDatabase>
+  /** COPY FROM STDIN on the server; undefined on PGlite (COPY through its bridge kills it). */
+  readonly copyIn: CopyIn | undefined
+}
+
+/**
+ * Checks one client out of `pool` and gives `work` a Kysely bound to it, so that Kysely
+ * statements and raw COPY run on the same connection — hence in the same transaction.
+ */
+export async function withDedicatedConnection<T>(
+  pool: pg.Pool,
+  canCopy: boolean,
+  work: (connection: DedicatedConnection) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect()
+  let broken: unknown
+  // Kysely releases its "connection" after every query; the real release happens once, below.
+  const shared = { query: client.query.bind(client), release: () => undefined }
+  const db = new Kysely<CheapDatabase>({
+    dialect: new PostgresDialect({
+      pool: {
+        connect: () => Promise.resolve(shared),
+        end: () => Promise.resolve(),
+      } as unknown as pg.Pool,
+      cursor: Cursor,
+    }),
+  })
+  try {
+    return await work({
+      db,
+      copyIn: canCopy
+        ? (table, columns, lines) => copyLines(client, table, columns, lines)
+        : undefined,
+    })
+  } catch (error) {
+    broken = error
+    throw error
+  } finally {
+    await db.destroy()
+    // A connection that failed mid-protocol (terminated, COPY aborted) is not reused.
+    client.release(isConnectionFailure(broken) ? (broken as Error) : undefined)
+  }
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const code = (error as { code?: unknown }).code
+  return (
+    typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code.startsWith('E'))
+  )
+}
+
+const BATCH_CHARS = 1 << 20
+
+async function copyLines(
+  client: pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  lines: Iterable<string>,
+): Promise<void> {
+  const quoted = columns.map((c) => `"${c}"`).join(', ')
+  const stream = client.query(copyFrom(`COPY "${table}" (${quoted}) FROM STDIN`))
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve)
+    stream.on('error', reject)
+  })
+  let buffer = ''
+  for (const line of lines) {
+    buffer += line
+    if (buffer.length >= BATCH_CHARS) {
+      if (!stream.write(buffer)) await new Promise((resolve) => stream.once('drain', resolve))
+      buffer = ''
+    }
+  }
+  stream.end(buffer)
+  await done
+}

@@ -1,0 +1,90 @@
+import type { PoolConfig } from 'pg'
+import type { ConnectionOptions } from 'node:tls'
+import type { PostgresTarget } from './connection-target.ts'
+import { quoteIdentifier } from './identifiers.ts'
+import { CHEAP_TYPE_PARSERS } from './type-parsers.ts'
+
+/** How the adapter talks to the database; every field optional. */
+export interface PostgresAdapterOptions {
+  /** Maximum connections in the pool (default 10). */
+  readonly poolSize?: number | undefined
+  /** TLS: `true` for the system's CAs, or node:tls options (ca, cert, key, rejectUnauthorized…). */
+  readonly ssl?: boolean | ConnectionOptions | undefined
+  /** Shown in `pg_stat_activity` (default `cheap-db-postgres`). */
+  readonly applicationName?: string | undefined
+  /** The PostgreSQL schema every connection uses (its `search_path`), default `public`. */
+  readonly schema?: string | undefined
+  /** Limit for opening a connection, including the first check in `create()` (default 10 000). */
+  readonly connectTimeoutMs?: number | undefined
+  /** Server-side `statement_timeout` of every connection; unset = the server's setting. */
+  readonly statementTimeoutMs?: number | undefined
+}
+
+export const DEFAULT_POOL_SIZE = 10
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+
+/**
+ * Output formats the type parsers rely on, pinned so a server's own defaults cannot change what
+ * the DAO reads: UTC ISO timestamps (`2024-01-01 00:00:00+00`), hex bytea, and shortest-exact
+ * float text (a server with extra_float_digits = 0 would round doubles to 15 digits).
+ */
+export const SESSION_SETTINGS = [
+  '-c TimeZone=UTC',
+  '-c DateStyle=ISO',
+  '-c bytea_output=hex',
+  '-c extra_float_digits=1',
+] as const
+
+/**
+ * The pg pool configuration. Session settings travel in the startup packet (`options`), so they
+ * cost no round trip per connection: {@link SESSION_SETTINGS} and the search_path of the
+ * adapter's schema.
+ */
+export function buildPoolConfig(
+  target: PostgresTarget,
+  options: PostgresAdapterOptions,
+  schema: string,
+): PoolConfig {
+  const settings = [...SESSION_SETTINGS, `-c search_path=${quoteIdentifier(schema)}`]
+  if (options.statementTimeoutMs !== undefined) {
+    settings.push(`-c statement_timeout=${Math.max(0, Math.floor(options.statementTimeoutMs))}`)
+  }
+  const startup = settings.join(' ')
+  const config: PoolConfig = {
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    types: CHEAP_TYPE_PARSERS,
+    fallback_application_name: 'cheap-db-postgres',
+    options: startup,
+    ...(options.applicationName === undefined ? {} : { application_name: options.applicationName }),
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+  }
+  if ('connectionString' in target) {
+    return { ...config, connectionString: withStartupOptions(target.connectionString, startup) }
+  }
+  return {
+    ...config,
+    ...(target.host === undefined ? {} : { host: target.host }),
+    ...(target.port === undefined ? {} : { port: target.port }),
+    ...(target.database === undefined ? {} : { database: target.database }),
+    ...(target.user === undefined ? {} : { user: target.user }),
+    ...(target.password === undefined ? {} : { password: target.password }),
+  }
+}
+
+/**
+ * pg lets the fields of a connection string override the config object, so an `options=`
+ * parameter in the URL would silently drop ours: append ours to it (a later `-c` wins).
+ */
+function withStartupOptions(connectionString: string, startup: string): string {
+  let url: URL
+  try {
+    url = new URL(connectionString)
+  } catch {
+    return connectionString
+  }
+  const theirs = url.searchParams.get('options')
+  if (theirs === null) return connectionString
+  url.searchParams.set('options', `${theirs} ${startup}`)
+  return url.toString()
+}

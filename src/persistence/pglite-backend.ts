@@ -1,0 +1,73 @@
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import Cursor from 'pg-cursor'
+import type { Backend } from './backend.ts'
+import { withDedicatedConnection } from './dedicated-connection.ts'
+import type { CheapDatabase } from './database.ts'
+import { quoteIdentifier } from './identifiers.ts'
+import { createPgliteConfig } from './pglite-bridge.ts'
+import { CHEAP_TYPE_PARSERS } from './type-parsers.ts'
+
+export interface PgliteBackendOptions {
+  /** A directory for the data files; in memory when absent. */
+  readonly dataDir?: string | undefined
+  /** An instance to use instead of creating one; the backend takes it over and closes it. */
+  readonly pglite?: PGlite | undefined
+}
+
+/**
+ * PGlite under Kysely's own PostgresDialect, through a node-postgres bridge (pglite-bridge.ts):
+ * the same pg client, parsers, savepoints and cursors as the pg backend, so one DAO code path
+ * serves both.
+ * PGlite is one session, so the pool has exactly one client.
+ */
+export async function openPgliteBackend(
+  options: PgliteBackendOptions,
+  schema: string,
+): Promise<Backend> {
+  const pglite =
+    options.pglite ?? (options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir))
+  await pglite.waitReady
+  // The bridge ignores startup parameters (verified with -c TimeZone=…), so the settings pg gets
+  // in its startup packet (SESSION_SETTINGS) are made here, once: PGlite has a single session,
+  // so every pool "connection" shares them.
+  await pglite.exec(
+    "SET TIME ZONE 'UTC'; SET DateStyle = ISO; SET bytea_output = hex; " +
+      `SET extra_float_digits = 1; SET search_path TO ${quoteIdentifier(schema)}`,
+  )
+  const pool = new pg.Pool({
+    ...createPgliteConfig(pglite),
+    max: 1,
+    // Never reap the idle client: every pg client of the bridge shares one connection object.
+    idleTimeoutMillis: 0,
+    types: CHEAP_TYPE_PARSERS,
+  })
+  pool.on('error', () => {})
+  const db = new Kysely<CheapDatabase>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) })
+  return {
+    kind: 'pglite',
+    db,
+    target: options.dataDir === undefined ? 'embedded (memory)' : `embedded (${options.dataDir})`,
+    withConnection: (work) => withDedicatedConnection(pool, false, work),
+    async execScript(sqlText) {
+      // Holding the pool's only client keeps Kysely work from interleaving with the script.
+      const client = await pool.connect()
+      try {
+        await pglite.exec(sqlText)
+      } catch (error) {
+        await pglite.exec('ROLLBACK').catch(() => {})
+        throw error
+      } finally {
+        client.release()
+      }
+    },
+    async close() {
+      try {
+        await db.destroy()
+      } finally {
+        if (!pglite.closed) await pglite.close()
+      }
+    },
+  }
+}
