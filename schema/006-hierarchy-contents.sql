@@ -84,15 +84,19 @@ CREATE TABLE IF NOT EXISTS hierarchy_entity_tree_node (
   is_leaf boolean NOT NULL DEFAULT false,
   CONSTRAINT hierarchy_entity_tree_node_pkey PRIMARY KEY (catalog_id, hierarchy_name, node_id),
   CONSTRAINT hierarchy_entity_tree_node_path_key UNIQUE (catalog_id, hierarchy_name, node_path),
-  -- Deferred so a save can reorder siblings; roots (NULL parent) are not constrained here.
-  CONSTRAINT hierarchy_entity_tree_node_order_key
-    UNIQUE (catalog_id, hierarchy_name, parent_node_id, tree_order) DEFERRABLE INITIALLY DEFERRED,
+  -- No unique (parent, tree_order): with the self-referencing foreign key a deferrable unique
+  -- made bulk inserts ~50x slower (1.2 s for 4,000 siblings on PostgreSQL 15); the DAO writes
+  -- sibling orders 0..n-1 and the load orders by them.
   CONSTRAINT hierarchy_entity_tree_node_hierarchy_fkey
     FOREIGN KEY (catalog_id, hierarchy_name, hierarchy_type)
     REFERENCES hierarchy (catalog_id, name, hierarchy_type) ON DELETE CASCADE,
   CONSTRAINT hierarchy_entity_tree_node_parent_fkey
     FOREIGN KEY (catalog_id, hierarchy_name, parent_node_id)
-    REFERENCES hierarchy_entity_tree_node (catalog_id, hierarchy_name, node_id) ON DELETE CASCADE,
+    REFERENCES hierarchy_entity_tree_node (catalog_id, hierarchy_name, node_id) ON DELETE CASCADE
+    -- Deferred: checked at commit, when the planner sees a filled table. Checked per row inside
+    -- the inserting statement, its plan was made for the empty table (a sequential scan) and a
+    -- 4,000-node tree took 0.85 s instead of 30 ms.
+    DEFERRABLE INITIALLY DEFERRED,
   CONSTRAINT hierarchy_entity_tree_node_entity_fkey FOREIGN KEY (catalog_id, entity_id)
     REFERENCES entity (catalog_id, entity_id),
   CONSTRAINT hierarchy_entity_tree_node_type_check CHECK (hierarchy_type = 'ET'),

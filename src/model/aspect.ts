@@ -57,7 +57,6 @@ export class Aspect<D extends AspectDef = AspectDef> {
    * `undefined` (absent without default).
    */
   get<K extends Names<D>>(name: K): Values<D>[K] | undefined
-  get(name: string): PropertyValue | undefined
   get(name: string): PropertyValue | undefined {
     const prop = this.#readable(name)
     if (this.#values.has(name)) return this.#values.get(name)
@@ -71,7 +70,6 @@ export class Aspect<D extends AspectDef = AspectDef> {
 
   /** Sets a value after validating it against the def. */
   set<K extends Names<D>>(name: K, value: Values<D>[K]): this
-  set(name: string, value: PropertyValue): this
   set(name: string, value: PropertyValue): this {
     const prop = this.#writable(name, value)
     const checked = validateValue(prop, value, { aspectDefName: this.def.name, propertyName: name })
@@ -186,7 +184,7 @@ export function createAspect<D extends AspectDef>(
   const aspect = Aspect.restore(def, toEntityId(entityId), new Map())
   for (const [name, value] of Object.entries(values) as [string, PropertyValue][]) {
     if (value === undefined) continue
-    aspect.set(name, value)
+    ;(aspect as Aspect).set(name, value)
   }
   return aspect
 }

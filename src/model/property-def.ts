@@ -16,8 +16,13 @@ export type ValueFor<T extends PropertyTypeCode, M extends boolean, N extends bo
   | (N extends false ? never : null)
 
 /** The value type of a {@link PropertyDef}. */
-export type PropertyDefValue<D> =
-  D extends PropertyDef<string, infer T, infer M, infer N> ? ValueFor<T, M, N> : never
+export type PropertyDefValue<D> = D extends {
+  readonly type: infer T extends PropertyTypeCode
+  readonly isMultivalued: infer M extends boolean
+  readonly isNullable: infer N extends boolean
+}
+  ? ValueFor<T, M, N>
+  : never
 
 export interface PropertyDefOptions<
   N extends string,
@@ -146,15 +151,45 @@ function flag(value: unknown, fallback: boolean): boolean {
   return value
 }
 
+/** What {@link createPropertyDef} accepts before the flags are resolved to literal types. */
+export interface PropertyDefInput {
+  readonly name: string
+  readonly type: PropertyTypeCode
+  readonly isNullable?: boolean
+  readonly isMultivalued?: boolean
+  readonly isReadable?: boolean
+  readonly isWritable?: boolean
+  readonly defaultValue?: unknown
+}
+
+/** A flag's literal type from the options, or its default when omitted. */
+type FlagOf<O, K extends string, Default extends boolean> = K extends keyof O
+  ? Exclude<O[K], undefined> extends boolean
+    ? [Exclude<O[K], undefined>] extends [never]
+      ? Default
+      : Exclude<O[K], undefined>
+    : Default
+  : Default
+
+export type MultivaluedOf<O> = FlagOf<O, 'isMultivalued', false>
+export type NullableOf<O> = FlagOf<O, 'isNullable', true>
+
 /**
  * Creates a frozen {@link PropertyDef}; name, type and flags are inferred as literal types so
- * aspects of the enclosing AspectDef are typed.
+ * aspects of the enclosing AspectDef are typed. (Everything is inferred from the one options
+ * object, never from the context: inside `createAspectDef({ properties: [...] })` the context
+ * would otherwise widen the flags to `boolean`.)
+ *
+ * @example
+ * ```ts
+ * const age = createPropertyDef({ name: 'age', type: 'INT' })                 // bigint | null
+ * const tags = createPropertyDef({ name: 'tags', type: 'STR', isMultivalued: true, isNullable: false })
+ * ```
  */
-export function createPropertyDef<
-  const N extends string,
-  const T extends PropertyTypeCode,
-  const M extends boolean = false,
-  const Nu extends boolean = true,
->(options: PropertyDefOptions<N, T, M, Nu>): PropertyDef<N, T, M, Nu> {
-  return PropertyDef.create(options)
+export function createPropertyDef<const O extends PropertyDefInput>(
+  options: O & { readonly defaultValue?: ValueFor<O['type'], MultivaluedOf<O>, NullableOf<O>> },
+): PropertyDef<O['name'], O['type'], MultivaluedOf<O>, NullableOf<O>> {
+  return PropertyDef.create(
+    options as unknown as PropertyDefOptions<O['name'], O['type'], MultivaluedOf<O>, NullableOf<O>>,
+  )
 }

@@ -36,7 +36,7 @@ export async function withDedicatedConnection<T>(
       pool: {
         connect: () => Promise.resolve(shared),
         end: () => Promise.resolve(),
-      } as unknown as pg.Pool,
+      },
       cursor: Cursor,
     }),
   })

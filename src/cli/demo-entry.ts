@@ -1,4 +1,4 @@
-import { runDemo } from './cli/demo.ts'
+import { runDemo } from './demo.ts'
 
 // `npm run demo`: embedded PGlite unless DATABASE_URL names a server.
 const url = process.env['DATABASE_URL']
