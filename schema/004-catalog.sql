@@ -88,10 +88,6 @@ CREATE TABLE IF NOT EXISTS aspect (
   CONSTRAINT aspect_pkey PRIMARY KEY (catalog_id, aspect_def_id, entity_id),
   CONSTRAINT aspect_map_order_key UNIQUE (catalog_id, aspect_def_id, map_order)
     DEFERRABLE INITIALLY DEFERRED,
-  CONSTRAINT aspect_hierarchy_fkey FOREIGN KEY (catalog_id, aspect_def_id)
-    REFERENCES hierarchy (catalog_id, aspect_def_id) ON DELETE CASCADE,
-  CONSTRAINT aspect_entity_fkey FOREIGN KEY (catalog_id, entity_id)
-    REFERENCES entity (catalog_id, entity_id),
   CONSTRAINT aspect_map_order_check CHECK (map_order >= 0)
 );
 COMMENT ON TABLE aspect IS 'Aspects: one per (catalog, AspectDef, entity), in AspectMap order.';

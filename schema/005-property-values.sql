@@ -3,8 +3,8 @@
 -- property; an absent property has no row; a multivalued property has element rows with
 -- value_index 0..n-1 (non-null values) plus its property_list row.
 --
--- property_type is constant per table and part of the foreign key to property_def, so the
--- database itself rejects a value stored in the wrong type's table.
+-- property_type is constant per table and checked against property_def (008-bulk-integrity.sql),
+-- so the database itself rejects a value stored in the wrong type's table.
 -- No index on (aspect_def_id, property_name): it would serve only the property_def foreign key,
 -- i.e. deleting or retyping a PropertyDef, which is rare; an extra index on the hottest tables
 -- would tax every save. The DAO must therefore upsert property_def rows, never delete and
@@ -21,10 +21,6 @@ CREATE TABLE IF NOT EXISTS property_value_integer (
   value bigint,
   CONSTRAINT property_value_integer_pkey
     PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name, value_index),
-  CONSTRAINT property_value_integer_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_value_integer_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_value_integer_type_check CHECK (property_type = 'INT'),
   CONSTRAINT property_value_integer_value_index_check CHECK (value_index >= 0)
 );
@@ -41,10 +37,6 @@ CREATE TABLE IF NOT EXISTS property_value_float (
   value double precision,
   CONSTRAINT property_value_float_pkey
     PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name, value_index),
-  CONSTRAINT property_value_float_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_value_float_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_value_float_type_check CHECK (property_type = 'FLT'),
   CONSTRAINT property_value_float_value_index_check CHECK (value_index >= 0)
 );
@@ -61,10 +53,6 @@ CREATE TABLE IF NOT EXISTS property_value_boolean (
   value boolean,
   CONSTRAINT property_value_boolean_pkey
     PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name, value_index),
-  CONSTRAINT property_value_boolean_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_value_boolean_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_value_boolean_type_check CHECK (property_type = 'BLN'),
   CONSTRAINT property_value_boolean_value_index_check CHECK (value_index >= 0)
 );
@@ -81,10 +69,6 @@ CREATE TABLE IF NOT EXISTS property_value_string (
   value text,
   CONSTRAINT property_value_string_pkey
     PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name, value_index),
-  CONSTRAINT property_value_string_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_value_string_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_value_string_type_check CHECK (property_type = 'STR'),
   CONSTRAINT property_value_string_value_index_check CHECK (value_index >= 0),
   CONSTRAINT property_value_string_length_check CHECK (char_length(value) <= 8192)
@@ -102,10 +86,6 @@ CREATE TABLE IF NOT EXISTS property_value_text (
   value text,
   CONSTRAINT property_value_text_pkey
     PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name, value_index),
-  CONSTRAINT property_value_text_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_value_text_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_value_text_type_check CHECK (property_type = 'TXT'),
   CONSTRAINT property_value_text_value_index_check CHECK (value_index >= 0)
 );
@@ -122,10 +102,6 @@ CREATE TABLE IF NOT EXISTS property_value_big_integer (
   value numeric,
   CONSTRAINT property_value_big_integer_pkey
     PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name, value_index),
-  CONSTRAINT property_value_big_integer_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_value_big_integer_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_value_big_integer_type_check CHECK (property_type = 'BGI'),
   CONSTRAINT property_value_big_integer_value_index_check CHECK (value_index >= 0),
   -- scale() is NULL for NaN and the infinities, so coalesce rejects them too.
@@ -145,10 +121,6 @@ CREATE TABLE IF NOT EXISTS property_value_big_decimal (
   value_scale integer,
   CONSTRAINT property_value_big_decimal_pkey
     PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name, value_index),
-  CONSTRAINT property_value_big_decimal_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_value_big_decimal_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_value_big_decimal_type_check CHECK (property_type = 'BGF'),
   CONSTRAINT property_value_big_decimal_value_index_check CHECK (value_index >= 0),
   -- value_scale is the Java BigDecimal scale, which may be negative (1E+3 has scale -3) and so
@@ -170,10 +142,6 @@ CREATE TABLE IF NOT EXISTS property_value_date_time (
   zone text,
   CONSTRAINT property_value_date_time_pkey
     PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name, value_index),
-  CONSTRAINT property_value_date_time_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_value_date_time_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_value_date_time_type_check CHECK (property_type = 'DAT'),
   CONSTRAINT property_value_date_time_value_index_check CHECK (value_index >= 0),
   -- zone is an IANA name or a fixed offset ('Z', '+02:00'), so the value's zone round-trips.
@@ -193,10 +161,6 @@ CREATE TABLE IF NOT EXISTS property_value_uri (
   value text,
   CONSTRAINT property_value_uri_pkey
     PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name, value_index),
-  CONSTRAINT property_value_uri_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_value_uri_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_value_uri_type_check CHECK (property_type = 'URI'),
   CONSTRAINT property_value_uri_value_index_check CHECK (value_index >= 0)
 );
@@ -213,10 +177,6 @@ CREATE TABLE IF NOT EXISTS property_value_uuid (
   value uuid,
   CONSTRAINT property_value_uuid_pkey
     PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name, value_index),
-  CONSTRAINT property_value_uuid_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_value_uuid_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_value_uuid_type_check CHECK (property_type = 'UID'),
   CONSTRAINT property_value_uuid_value_index_check CHECK (value_index >= 0)
 );
@@ -233,10 +193,6 @@ CREATE TABLE IF NOT EXISTS property_value_clob (
   value text,
   CONSTRAINT property_value_clob_pkey
     PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name, value_index),
-  CONSTRAINT property_value_clob_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_value_clob_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_value_clob_type_check CHECK (property_type = 'CLB'),
   CONSTRAINT property_value_clob_value_index_check CHECK (value_index >= 0)
 );
@@ -253,10 +209,6 @@ CREATE TABLE IF NOT EXISTS property_value_blob (
   value bytea,
   CONSTRAINT property_value_blob_pkey
     PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name, value_index),
-  CONSTRAINT property_value_blob_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_value_blob_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_value_blob_type_check CHECK (property_type = 'BLB'),
   CONSTRAINT property_value_blob_value_index_check CHECK (value_index >= 0)
 );
@@ -272,10 +224,6 @@ CREATE TABLE IF NOT EXISTS property_list (
   property_type text NOT NULL,
   length integer,
   CONSTRAINT property_list_pkey PRIMARY KEY (catalog_id, aspect_def_id, entity_id, property_name),
-  CONSTRAINT property_list_aspect_fkey FOREIGN KEY (catalog_id, aspect_def_id, entity_id)
-    REFERENCES aspect (catalog_id, aspect_def_id, entity_id) ON DELETE CASCADE,
-  CONSTRAINT property_list_property_fkey FOREIGN KEY (aspect_def_id, property_name, property_type)
-    REFERENCES property_def (aspect_def_id, name, property_type) ON DELETE CASCADE,
   CONSTRAINT property_list_length_check CHECK (length >= 0)
 );
 COMMENT ON TABLE property_list IS

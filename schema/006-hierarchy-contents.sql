@@ -11,11 +11,6 @@ CREATE TABLE IF NOT EXISTS hierarchy_entity_list (
   list_order integer NOT NULL,
   entity_id uuid NOT NULL,
   CONSTRAINT hierarchy_entity_list_pkey PRIMARY KEY (catalog_id, hierarchy_name, list_order),
-  CONSTRAINT hierarchy_entity_list_hierarchy_fkey
-    FOREIGN KEY (catalog_id, hierarchy_name, hierarchy_type)
-    REFERENCES hierarchy (catalog_id, name, hierarchy_type) ON DELETE CASCADE,
-  CONSTRAINT hierarchy_entity_list_entity_fkey FOREIGN KEY (catalog_id, entity_id)
-    REFERENCES entity (catalog_id, entity_id),
   CONSTRAINT hierarchy_entity_list_type_check CHECK (hierarchy_type = 'EL'),
   CONSTRAINT hierarchy_entity_list_order_check CHECK (list_order >= 0)
 );
@@ -33,11 +28,6 @@ CREATE TABLE IF NOT EXISTS hierarchy_entity_set (
   CONSTRAINT hierarchy_entity_set_pkey PRIMARY KEY (catalog_id, hierarchy_name, entity_id),
   CONSTRAINT hierarchy_entity_set_order_key UNIQUE (catalog_id, hierarchy_name, set_order)
     DEFERRABLE INITIALLY DEFERRED,
-  CONSTRAINT hierarchy_entity_set_hierarchy_fkey
-    FOREIGN KEY (catalog_id, hierarchy_name, hierarchy_type)
-    REFERENCES hierarchy (catalog_id, name, hierarchy_type) ON DELETE CASCADE,
-  CONSTRAINT hierarchy_entity_set_entity_fkey FOREIGN KEY (catalog_id, entity_id)
-    REFERENCES entity (catalog_id, entity_id),
   CONSTRAINT hierarchy_entity_set_type_check CHECK (hierarchy_type = 'ES'),
   CONSTRAINT hierarchy_entity_set_order_check CHECK (set_order >= 0)
 );
@@ -56,11 +46,6 @@ CREATE TABLE IF NOT EXISTS hierarchy_entity_directory (
   CONSTRAINT hierarchy_entity_directory_pkey PRIMARY KEY (catalog_id, hierarchy_name, entity_key),
   CONSTRAINT hierarchy_entity_directory_order_key UNIQUE (catalog_id, hierarchy_name, dir_order)
     DEFERRABLE INITIALLY DEFERRED,
-  CONSTRAINT hierarchy_entity_directory_hierarchy_fkey
-    FOREIGN KEY (catalog_id, hierarchy_name, hierarchy_type)
-    REFERENCES hierarchy (catalog_id, name, hierarchy_type) ON DELETE CASCADE,
-  CONSTRAINT hierarchy_entity_directory_entity_fkey FOREIGN KEY (catalog_id, entity_id)
-    REFERENCES entity (catalog_id, entity_id),
   CONSTRAINT hierarchy_entity_directory_type_check CHECK (hierarchy_type = 'ED'),
   CONSTRAINT hierarchy_entity_directory_order_check CHECK (dir_order >= 0)
 );
@@ -87,9 +72,6 @@ CREATE TABLE IF NOT EXISTS hierarchy_entity_tree_node (
   -- No unique (parent, tree_order): with the self-referencing foreign key a deferrable unique
   -- made bulk inserts ~50x slower (1.2 s for 4,000 siblings on PostgreSQL 15); the DAO writes
   -- sibling orders 0..n-1 and the load orders by them.
-  CONSTRAINT hierarchy_entity_tree_node_hierarchy_fkey
-    FOREIGN KEY (catalog_id, hierarchy_name, hierarchy_type)
-    REFERENCES hierarchy (catalog_id, name, hierarchy_type) ON DELETE CASCADE,
   CONSTRAINT hierarchy_entity_tree_node_parent_fkey
     FOREIGN KEY (catalog_id, hierarchy_name, parent_node_id)
     REFERENCES hierarchy_entity_tree_node (catalog_id, hierarchy_name, node_id) ON DELETE CASCADE
@@ -97,8 +79,6 @@ CREATE TABLE IF NOT EXISTS hierarchy_entity_tree_node (
     -- the inserting statement, its plan was made for the empty table (a sequential scan) and a
     -- 4,000-node tree took 0.85 s instead of 30 ms.
     DEFERRABLE INITIALLY DEFERRED,
-  CONSTRAINT hierarchy_entity_tree_node_entity_fkey FOREIGN KEY (catalog_id, entity_id)
-    REFERENCES entity (catalog_id, entity_id),
   CONSTRAINT hierarchy_entity_tree_node_type_check CHECK (hierarchy_type = 'ET'),
   CONSTRAINT hierarchy_entity_tree_node_root_check CHECK (
     (parent_node_id IS NULL) = (node_path = '') AND (parent_node_id IS NOT NULL OR node_key = '')

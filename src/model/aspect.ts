@@ -146,10 +146,11 @@ export class Aspect<D extends AspectDef = AspectDef> {
 
   /** `value` is named in the message when a write (not an unset) is refused. */
   #writable(name: string, ...value: [unknown?]): PropertyDef {
-    const attempt = value.length === 0 ? '' : `; cannot write ${describe(value[0])}`
+    // Built only when a write is refused: describing a value is not free on the hot path.
+    const attempt = () => (value.length === 0 ? '' : `; cannot write ${describe(value[0])}`)
     if (!this.def.isWritable) {
       throw new CheapValidationError(
-        `AspectDef '${this.def.name}' is not writable (property '${name}')${attempt}`,
+        `AspectDef '${this.def.name}' is not writable (property '${name}')${attempt()}`,
         {
           reason: 'NOT_WRITABLE',
           aspectDefName: this.def.name,
@@ -160,7 +161,7 @@ export class Aspect<D extends AspectDef = AspectDef> {
     const prop = this.#property(name)
     if (!prop.isWritable) {
       throw new CheapValidationError(
-        `AspectDef '${this.def.name}', property '${name}' is not writable${attempt}`,
+        `AspectDef '${this.def.name}', property '${name}' is not writable${attempt()}`,
         {
           reason: 'NOT_WRITABLE',
           aspectDefName: this.def.name,

@@ -1,9 +1,10 @@
-import { sql } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { CheapSchemaMismatchError } from '../errors.ts'
 import type { PostgresAdapter } from './adapter.ts'
 import { quoteIdentifier, validateSchemaName } from './identifiers.ts'
 import { AUDIT_VERSION, readSchemaFiles } from './schema-files.ts'
 import type { SchemaFile } from './schema-files.ts'
+import { dropDedicatedTablesSql } from './mapping/map-aspect-def.ts'
 import { hasAuditColumns, listTables, readLedger, schemaExists } from './schema-inspection.ts'
 import type { AppliedSchemaFile } from './schema-inspection.ts'
 import { TABLE_NAMES, TABLES } from './tables.ts'
@@ -106,7 +107,7 @@ export class PostgresSchema {
 
   /**
    * Drops everything `createSchema` made: the whole PostgreSQL schema when it is not `public`
-   * (`DROP SCHEMA … CASCADE`), else the manifest's tables and the audit function only.
+   * (`DROP SCHEMA … CASCADE`), else the manifest's tables and our trigger functions only.
    */
   static async dropSchema(adapter: PostgresAdapter, options: SchemaOptions = {}): Promise<void> {
     const schema = validateSchemaName(options.schema ?? adapter.schema)
@@ -114,10 +115,13 @@ export class PostgresSchema {
     const statement =
       schema === 'public'
         ? `DROP TABLE IF EXISTS ${qualifiedTables(schema, TABLE_NAMES).reverse().join(', ')};` +
-          ` DROP FUNCTION IF EXISTS ${q}.cheap_touch_updated_at()`
+          ` DROP FUNCTION IF EXISTS ${CHEAP_FUNCTIONS.map((f) => `${q}.${f}()`).join(', ')}`
         : `DROP SCHEMA IF EXISTS ${q} CASCADE`
     try {
-      await adapter.execScript(statement)
+      // Dedicated tables (mapAspectDef) reference `aspect`: drop them first (adopted tables stay).
+      const dedicated =
+        schema === 'public' ? await dropDedicatedTablesSql(adapter.db as unknown as Kysely<unknown>, schema) : ''
+      await adapter.execScript(dedicated === '' ? statement : `${dedicated}; ${statement}`)
     } catch (error) {
       throw adapter.mapError(error, `dropping the CHEAP schema in "${schema}"`)
     }
@@ -134,6 +138,10 @@ export class PostgresSchema {
       return group === 'definition' || group === 'catalog'
     })
     try {
+      // The mappings go with the definitions: their dedicated tables would be orphans (and their
+      // foreign keys would block the TRUNCATE), so they are dropped first.
+      const dedicated = await dropDedicatedTablesSql(adapter.db as unknown as Kysely<unknown>, schema)
+      if (dedicated !== '') await sql.raw(dedicated).execute(adapter.db)
       await sql.raw(`TRUNCATE ${qualifiedTables(schema, names).join(', ')}`).execute(adapter.db)
     } catch (error) {
       throw adapter.mapError(error, `truncating the CHEAP tables in "${schema}"`)
@@ -195,3 +203,15 @@ function checkLedger(
 function qualifiedTables(schema: string, names: readonly string[]): string[] {
   return names.map((name) => `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`)
 }
+
+/** The trigger functions of schema/008-bulk-integrity.sql and 900-audit.sql. */
+const CHEAP_FUNCTIONS = [
+  'cheap_touch_updated_at',
+  'cheap_check_value_rows',
+  'cheap_check_aspect_rows',
+  'cheap_check_content_rows',
+  'cheap_cascade_aspect_delete',
+  'cheap_cascade_hierarchy_delete',
+  'cheap_cascade_property_def_delete',
+  'cheap_check_entity_delete',
+] as const

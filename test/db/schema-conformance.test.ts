@@ -162,8 +162,37 @@ forEachBackend('schema conformance', (backend) => {
     const expected = TABLE_NAMES.filter((table) => TABLES[table].audited)
       .map((table) => `${table}_touch_updated_at`)
       .sort()
-    assert.deepEqual(await triggers(audited), expected)
-    assert.deepEqual(await triggers(plain), [])
+    const touch = (names: string[]) => names.filter((name) => name.endsWith('_touch_updated_at'))
+    assert.deepEqual(touch(await triggers(audited)), expected)
+    assert.deepEqual(touch(await triggers(plain)), [])
+  })
+
+  it('guards every bulk table with a set-based integrity trigger, with or without audit', async () => {
+    const names = async (database: TestDatabase) =>
+      (
+        await sql<{ name: string }>`
+          SELECT t.tgname AS name FROM pg_catalog.pg_trigger t
+          JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = ${database.schema} AND NOT t.tgisinternal AND t.tgname NOT LIKE '%touch_updated_at'
+          ORDER BY 1`.execute(database.adapter.db)
+      ).rows.map((row) => row.name)
+    const bulk = TABLE_NAMES.filter(
+      (t) =>
+        t.startsWith('property_value_') ||
+        t.startsWith('hierarchy_entity_') ||
+        t === 'property_list' ||
+        t === 'aspect',
+    )
+    const expected = [
+      ...bulk.map((t) => `${t}_check`),
+      'aspect_cascade',
+      'entity_check_delete',
+      'hierarchy_cascade',
+      'property_def_cascade',
+    ].sort()
+    assert.deepEqual(await names(plain), expected)
+    assert.deepEqual(await names(audited), expected)
   })
 
   it('seeds the lookups, and every property type names a value table of the manifest', async () => {

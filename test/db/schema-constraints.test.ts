@@ -300,4 +300,72 @@ forEachBackend('schema constraints', (backend) => {
       'property_def (global, kept)': 13n,
     })
   })
+
+  it('rejects a value of an aspect that does not exist, set-based, naming the missing key', async () => {
+    await insertSampleCatalog(database.adapter.db)
+    await rejectsWith(
+      () =>
+        database.adapter.db
+          .insertInto('property_value_integer')
+          .values({ ...aspectKey, property_name: 'p_int', value: 5n })
+          .execute(),
+      '23503',
+      'property_value_integer_aspect_fkey',
+    )
+  })
+
+  it('rejects content and aspects whose entity is not registered in the catalog', async () => {
+    const db = database.adapter.db
+    await insertSampleCatalog(db)
+    const stranger = 'e0000000-0000-4000-8000-0000000000ff'
+    await rejectsWith(
+      () =>
+        db
+          .insertInto('hierarchy_entity_list')
+          .values({
+            catalog_id: SAMPLE.catalogId,
+            hierarchy_name: 'list',
+            list_order: 99,
+            entity_id: stranger,
+          })
+          .execute(),
+      '23503',
+      'hierarchy_entity_list_entity_fkey',
+    )
+    await rejectsWith(
+      () =>
+        db
+          .insertInto('aspect')
+          .values({ ...aspectKey, entity_id: stranger, map_order: 9 })
+          .execute(),
+      '23503',
+      'aspect_entity_fkey',
+    )
+    await rejectsWith(
+      () => db.deleteFrom('entity').where('entity_id', '=', E1).execute(),
+      '23503',
+      'entity_reference_fkey',
+    )
+  })
+
+  it('cascades deletions of aspects, hierarchies and property defs to their rows', async () => {
+    const db = database.adapter.db
+    await insertSampleCatalog(db)
+    const count = async (
+      table: 'property_value_integer' | 'property_list' | 'hierarchy_entity_list' | 'aspect',
+    ) =>
+      Number(
+        (await sql<{ n: bigint }>`select count(*) as n from ${sql.table(table)}`.execute(db))
+          .rows[0]?.n,
+      )
+    assert.ok((await count('property_value_integer')) > 0)
+    await db.deleteFrom('property_def').where('name', '=', 'p_int').execute()
+    assert.equal(await count('property_value_integer'), 0)
+    assert.ok((await count('property_list')) > 0)
+    await db.deleteFrom('aspect').execute()
+    assert.equal(await count('property_list'), 0)
+    assert.ok((await count('hierarchy_entity_list')) > 0)
+    await db.deleteFrom('hierarchy').where('name', '=', 'list').execute()
+    assert.equal(await count('hierarchy_entity_list'), 0)
+  })
 })

@@ -195,7 +195,7 @@ forEachBackend('schema bootstrap', (backend) => {
     assert.deepEqual(dropped.missingTables, TABLE_NAMES)
     try {
       const created = await PostgresSchema.createSchema(adapter, { schema })
-      assert.equal(created.version, 7)
+      assert.equal(created.version, 8)
       assert.deepEqual((await PostgresSchema.status(adapter, { schema })).missingTables, [])
     } finally {
       await PostgresSchema.dropSchema(adapter, { schema })
@@ -245,7 +245,7 @@ forEachBackend('schema bootstrap', (backend) => {
     try {
       const status = await PostgresSchema.status(adapter)
       assert.equal(status.exists, true)
-      assert.equal(status.version, 7)
+      assert.equal(status.version, 8)
       assert.deepEqual(status.missingTables, ['property_list'])
       assert.deepEqual(status.unexpectedTables, ['stray_table'])
       const repaired = await PostgresSchema.createSchema(adapter)
