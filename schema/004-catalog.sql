@@ -86,8 +86,10 @@ CREATE TABLE IF NOT EXISTS aspect (
   entity_id uuid NOT NULL,
   map_order integer NOT NULL,
   CONSTRAINT aspect_pkey PRIMARY KEY (catalog_id, aspect_def_id, entity_id),
-  CONSTRAINT aspect_map_order_key UNIQUE (catalog_id, aspect_def_id, map_order)
-    DEFERRABLE INITIALLY DEFERRED,
+  -- No unique (catalog_id, aspect_def_id, map_order): sharing the primary key's prefix, its
+  -- index was chosen for the integrity triggers' aspect probes on fresh statistics and filtered
+  -- thousands of rows per probe (9 s instead of 0.35 s for 5,000 new aspects). The DAO writes
+  -- distinct orders; loads sort by them.
   CONSTRAINT aspect_map_order_check CHECK (map_order >= 0)
 );
 COMMENT ON TABLE aspect IS 'Aspects: one per (catalog, AspectDef, entity), in AspectMap order.';

@@ -43,5 +43,48 @@ export {
   type ListCatalogsOptions,
   type SaveCatalogOptions,
   type SaveCatalogResult,
+  type AspectMapPage,
+  type DirectoryEntries,
+  type EntityDirectoryPage,
+  type EntityListPage,
+  type EntitySetPage,
+  type EntityTreePage,
+  type HierarchyPage,
+  type HierarchyPageOptions,
+  type MembershipResult,
+  type RemoveAspectsResult,
+  type TreeNodeEntry,
+  type TreeNodeInput,
+  type UpsertAspectsResult,
 } from './persistence/postgres-dao.ts'
 export type { CheapDatabase, AuditColumns } from './persistence/database.ts'
+// Dedicated tables (AspectDefs in their own typed tables) and typed queries.
+export type { AspectTableMapping } from './persistence/mapping/mapping-store.ts'
+export type {
+  MapAspectDefOptions,
+  MapAspectDefResult,
+  UnmapAspectDefOptions,
+  UnmapAspectDefResult,
+} from './persistence/mapping/map-aspect-def.ts'
+export type {
+  AdoptTableOptions,
+  LoadAdoptedTableOptions,
+} from './persistence/mapping/adopt-table.ts'
+export {
+  whereBuilder,
+  type CompareOp,
+  type ListOps,
+  type NullOps,
+  type NullTest,
+  type Predicate,
+  type PredicateNode,
+  type PropertyRef,
+  type QueryPropertyName,
+  type ScalarOps,
+  type TextOp,
+  type TextOps,
+  type Where,
+  type WhereBuilder,
+} from './persistence/query/predicate.ts'
+export { matchesPredicate } from './persistence/query/evaluate.ts'
+export type { FindEntitiesOptions, IndexPropertyResult } from './persistence/query/find-entities.ts'

@@ -126,7 +126,11 @@ export async function loadAspectDefByName(
  * another name, or a changed immutable def is a {@link CheapConflictError}. Locks the stored rows
  * so concurrent savers of the same def serialise.
  */
-export async function saveAspectDefs(db: Executor, defs: readonly AspectDef[]): Promise<number> {
+export async function saveAspectDefs(
+  db: Executor,
+  defs: readonly AspectDef[],
+  raced = false,
+): Promise<number> {
   if (defs.length === 0) return 0
   const names = defs.map((d) => d.name)
   const ids = defs.map((d) => d.globalId)
@@ -172,21 +176,33 @@ export async function saveAspectDefs(db: Executor, defs: readonly AspectDef[]): 
     }
     written += await updateMutableDef(db, sameName, def)
   }
-  if (toInsert.length > 0) written += await insertDefs(db, toInsert)
+  if (toInsert.length > 0) written += await insertDefs(db, toInsert, raced)
   return written
 }
 
-async function insertDefs(db: Executor, defs: readonly AspectDef[]): Promise<number> {
+/**
+ * Inserts new defs. A def another transaction stored meanwhile (same id or name; there was no row
+ * to lock) makes the insert wait for it and skip the row; such defs are then checked against the
+ * now committed rows like any stored def, once.
+ */
+async function insertDefs(db: Executor, defs: readonly AspectDef[], raced: boolean): Promise<number> {
   const rows = defs.map(
     (d) =>
       sql`(${d.globalId}::uuid, ${d.name}, ${d.hash()}::int8, ${d.isReadable}, ${d.isWritable}, ${d.canAddProperties}, ${d.canRemoveProperties})`,
   )
-  await sql`insert into aspect_def (aspect_def_id, name, hash_version, is_readable, is_writable, can_add_properties, can_remove_properties) values ${sql.join(rows)}`.execute(
+  const conflict = raced ? sql`` : sql`on conflict do nothing`
+  const inserted = await sql<{
+    aspect_def_id: string
+  }>`insert into aspect_def (aspect_def_id, name, hash_version, is_readable, is_writable, can_add_properties, can_remove_properties) values ${sql.join(rows)} ${conflict} returning aspect_def_id`.execute(
     db,
   )
-  const props = defs.flatMap((d) => d.propertyDefs().map((p, i) => ({ def: d, prop: p, index: i })))
+  const done = new Set(inserted.rows.map((r) => r.aspect_def_id))
+  const fresh = defs.filter((d) => done.has(d.globalId))
+  const props = fresh.flatMap((d) => d.propertyDefs().map((p, i) => ({ def: d, prop: p, index: i })))
   await insertProperties(db, props)
-  return defs.length + props.length
+  const late = defs.filter((d) => !done.has(d.globalId))
+  const written = fresh.length + props.length
+  return late.length === 0 ? written : written + (await saveAspectDefs(db, late, true))
 }
 
 async function insertProperties(

@@ -8,6 +8,7 @@ import {
   type ScalarValue,
 } from '../model/property-type.ts'
 import type { ColumnData } from './bulk-write.ts'
+import type { DedicatedRows } from './mapping/dedicated-rows.ts'
 import { VALUE_CODECS } from './value-codecs.ts'
 
 /** Column-major rows for one value table: keys, value, and the DAT/BGF extra column. */
@@ -40,10 +41,13 @@ export interface ContentRows {
   readonly propertyLists: ColumnData
   readonly values: Map<PropertyTypeCode, ValueRows>
   rowCount: number
+  /** Values of AspectDefs mapped to dedicated tables (mapping/dedicated-rows.ts), if attached. */
+  readonly dedicated?: DedicatedRows
 }
 
-export function newContentRows(): ContentRows {
+export function newContentRows(dedicated?: DedicatedRows): ContentRows {
   return {
+    ...(dedicated === undefined ? {} : { dedicated }),
     entities: new Set(),
     lists: [[], [], []],
     sets: [[], [], []],
@@ -139,6 +143,8 @@ export function addAspectRows(
     push(out.aspects, def.globalId, entityId, order++)
     out.entities.add(entityId)
     out.rowCount++
+    // A mapped def's values go to its dedicated table (one row per aspect) instead.
+    if (out.dedicated?.add(def, aspect) === true) continue
     const stored = Aspect.stored(aspect)
     if (stored.size === 0) continue
     for (const prop of props) {

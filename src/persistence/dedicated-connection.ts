@@ -23,7 +23,7 @@ export interface DedicatedConnection {
  * statements and raw COPY run on the same connection — hence in the same transaction.
  */
 export async function withDedicatedConnection<T>(
-  pool: pg.Pool,
+  pool: { connect(): Promise<pg.PoolClient> },
   canCopy: boolean,
   work: (connection: DedicatedConnection) => Promise<T>,
 ): Promise<T> {

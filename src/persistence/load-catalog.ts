@@ -12,6 +12,7 @@ import {
   type ScalarValue,
 } from '../model/property-type.ts'
 import { loadAspectDefsById } from './aspect-def-store.ts'
+import { loadDedicatedValues } from './mapping/dedicated-load.ts'
 import { VALUE_CODECS } from './value-codecs.ts'
 
 type Executor = Kysely<unknown>
@@ -217,7 +218,13 @@ async function loadAspectValues(
     byEntity.set(r.entity_id, new Map())
   }
   if (aspects.rows.length === 0) return out
-  const types = new Set([...defs.values()].flatMap((d) => d.propertyDefs().map((p) => p.type)))
+  // Defs mapped to dedicated tables: their values come from there (one query per def).
+  const mapped = await loadDedicatedValues(trx, id, defs, out)
+  const types = new Set(
+    [...defs.values()]
+      .filter((d) => !mapped.has(d.globalId))
+      .flatMap((d) => d.propertyDefs().map((p) => p.type)),
+  )
   const lists = await sql<{
     aspect_def_id: string
     entity_id: EntityId
@@ -245,8 +252,16 @@ async function loadAspectValues(
     }>`select aspect_def_id, entity_id, property_name, value_index, value, ${extra} as extra from ${sql.id(codec.table)} where catalog_id = ${id}::uuid`.execute(
       trx,
     )
+    // Rows come in physical order, which groups an aspect's values: remember the last target.
+    let lastDef = ''
+    let lastEntity = ''
+    let stored: Map<string, PropertyValue> | undefined
     for (const r of rows.rows) {
-      const stored = out.get(r.aspect_def_id)?.get(r.entity_id)
+      if (r.entity_id !== lastEntity || r.aspect_def_id !== lastDef) {
+        lastDef = r.aspect_def_id
+        lastEntity = r.entity_id
+        stored = out.get(lastDef)?.get(r.entity_id)
+      }
       if (stored === undefined) continue
       const value = r.value === null ? null : decode(r.value, r.extra)
       const list = stored.get(r.property_name)

@@ -1,6 +1,9 @@
-import type { PoolConfig } from 'pg'
+import pg from 'pg'
+import type { ClientConfig, PoolConfig } from 'pg'
 import type { ConnectionOptions } from 'node:tls'
 import type { PostgresTarget } from './connection-target.ts'
+import { CheapValidationError } from '../errors.ts'
+import { describe } from '../model/names.ts'
 import { quoteIdentifier } from './identifiers.ts'
 import { CHEAP_TYPE_PARSERS } from './type-parsers.ts'
 
@@ -18,10 +21,17 @@ export interface PostgresAdapterOptions {
   readonly connectTimeoutMs?: number | undefined
   /** Server-side `statement_timeout` of every connection; unset = the server's setting. */
   readonly statementTimeoutMs?: number | undefined
+  /**
+   * How long a call waits for a pooled connection when all `poolSize` are in use (default
+   * 30 000): then it fails with a `CheapTimeoutError` instead of waiting forever (0: no limit).
+   * Opening a new connection for a call is also bounded by it (and by `connectTimeoutMs`).
+   */
+  readonly poolTimeoutMs?: number | undefined
 }
 
 export const DEFAULT_POOL_SIZE = 10
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+export const DEFAULT_POOL_TIMEOUT_MS = 30_000
 
 /**
  * Output formats the type parsers rely on, pinned so a server's own defaults cannot change what
@@ -45,14 +55,19 @@ export function buildPoolConfig(
   options: PostgresAdapterOptions,
   schema: string,
 ): PoolConfig {
+  checkAdapterOptions(options)
   const settings = [...SESSION_SETTINGS, `-c search_path=${quoteIdentifier(schema)}`]
   if (options.statementTimeoutMs !== undefined) {
     settings.push(`-c statement_timeout=${Math.max(0, Math.floor(options.statementTimeoutMs))}`)
   }
   const startup = settings.join(' ')
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
   const config: PoolConfig = {
     max: options.poolSize ?? DEFAULT_POOL_SIZE,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    // pg-pool applies connectionTimeoutMillis to a caller waiting for a free client (and to a
+    // connection it opens for one); each client gets connectTimeoutMs for opening its socket.
+    connectionTimeoutMillis: options.poolTimeoutMs ?? DEFAULT_POOL_TIMEOUT_MS,
+    Client: clientWithConnectTimeout(connectTimeoutMs),
     types: CHEAP_TYPE_PARSERS,
     fallback_application_name: 'cheap-db-postgres',
     options: startup,
@@ -69,6 +84,35 @@ export function buildPoolConfig(
     ...(target.database === undefined ? {} : { database: target.database }),
     ...(target.user === undefined ? {} : { user: target.user }),
     ...(target.password === undefined ? {} : { password: target.password }),
+  }
+}
+
+/** Rejects option values the pool would misread (a pool of 0 waits forever, NaN disables a limit). */
+export function checkAdapterOptions(options: PostgresAdapterOptions): void {
+  const size: unknown = options.poolSize
+  if (size !== undefined && !(Number.isInteger(size) && (size as number) >= 1)) {
+    throw new CheapValidationError(
+      `poolSize must be a whole number of connections, at least 1, got ${describe(size)}`,
+      { reason: 'INVALID_ARGUMENT' },
+    )
+  }
+  for (const name of ['connectTimeoutMs', 'statementTimeoutMs', 'poolTimeoutMs'] as const) {
+    const value: unknown = options[name]
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      throw new CheapValidationError(
+        `${name} must be a number of milliseconds, 0 or more, got ${describe(value)}`,
+        { reason: 'INVALID_ARGUMENT' },
+      )
+    }
+  }
+}
+
+/** A pg.Client class whose connection attempts give up after `connectTimeoutMs`. */
+function clientWithConnectTimeout(connectTimeoutMs: number): NonNullable<PoolConfig['Client']> {
+  return class extends pg.Client {
+    constructor(config?: ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: connectTimeoutMs })
+    }
   }
 }
 

@@ -7,7 +7,13 @@ import { toConnectionError } from './connection-errors.ts'
 import { describeTarget } from './connection-target.ts'
 import type { PostgresTarget } from './connection-target.ts'
 import type { CheapDatabase } from './database.ts'
-import { buildPoolConfig, DEFAULT_CONNECT_TIMEOUT_MS } from './pg-adapter-config.ts'
+import { CheapTimeoutError } from '../errors.ts'
+import {
+  buildPoolConfig,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_POOL_SIZE,
+  DEFAULT_POOL_TIMEOUT_MS,
+} from './pg-adapter-config.ts'
 import type { PostgresAdapterOptions } from './pg-adapter-config.ts'
 
 /**
@@ -25,20 +31,30 @@ export async function openPgBackend(
   // An idle client whose server went away emits 'error' on the pool; unhandled, that would kill
   // the process. The pool drops the client and the next checkout reconnects.
   pool.on('error', () => {})
+  // The same for a client in use: a server that ends the session (pg_terminate_backend, a
+  // restart) between two statements of a transaction makes the client emit 'error' with no
+  // query to fail, which would also kill the process. The client is then unusable: its next
+  // query fails (a CheapConnectionError) and the pool discards it on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   try {
     await withTimeout(pool.query('SELECT 1'), timeoutMs + 1_000)
   } catch (error) {
     void pool.end().catch(() => {})
     throw toConnectionError(error, described, timeoutMs)
   }
-  const db = new Kysely<CheapDatabase>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) })
+  const checkout = poolCheckout(pool, options)
+  const db = new Kysely<CheapDatabase>({
+    dialect: new PostgresDialect({ pool: { connect: checkout, end: () => pool.end() }, cursor: Cursor }),
+  })
   return {
     kind: 'pg',
     db,
     target: described,
-    withConnection: (work) => withDedicatedConnection(pool, true, work),
+    withConnection: (work) => withDedicatedConnection({ connect: checkout }, true, work),
     async execScript(sqlText) {
-      const client = await pool.connect()
+      const client = await checkout()
       try {
         // No parameters: pg sends a simple Query message, which may hold many statements.
         await client.query(sqlText)
@@ -51,7 +67,38 @@ export async function openPgBackend(
         client.release()
       }
     },
-    close: () => db.destroy(),
+    async close() {
+      await db.destroy()
+      // Kysely ends the pool only if it ever ran a query through it.
+      if (!pool.ending) await pool.end()
+    },
+  }
+}
+
+/**
+ * `pool.connect()`, with pg-pool's "timeout exceeded when trying to connect" (every pooled
+ * connection stayed busy for poolTimeoutMs) turned into a CheapTimeoutError that says so.
+ */
+function poolCheckout(
+  pool: pg.Pool,
+  options: PostgresAdapterOptions,
+): () => Promise<pg.PoolClient> {
+  const size = options.poolSize ?? DEFAULT_POOL_SIZE
+  const waitMs = options.poolTimeoutMs ?? DEFAULT_POOL_TIMEOUT_MS
+  return async () => {
+    try {
+      return await pool.connect()
+    } catch (error) {
+      if (error instanceof Error && error.message === 'timeout exceeded when trying to connect') {
+        throw new CheapTimeoutError(
+          `no pooled connection became free within poolTimeoutMs = ${waitMs} ms: all ` +
+            `${size} connections of the pool (poolSize = ${size}) stayed in use; raise poolSize ` +
+            'or poolTimeoutMs, or hold connections for less time',
+          { cause: error },
+        )
+      }
+      throw error
+    }
   }
 }
 

@@ -65,6 +65,9 @@ export async function openPgliteBackend(
     async close() {
       try {
         await db.destroy()
+        // Kysely ends the pool only if it ever ran a query through it; a call after close must
+        // find the pool ended, not reach the closed PGlite instance.
+        if (!pool.ending) await pool.end()
       } finally {
         if (!pglite.closed) await pglite.close()
       }

@@ -15,6 +15,8 @@ import {
   type ContentRows,
   type ValueRows,
 } from './catalog-rows.ts'
+import type { CopyIn } from './dedicated-connection.ts'
+import type { DedicatedRows } from './mapping/dedicated-rows.ts'
 import { getCatalogState, type CatalogState } from './catalog-state.ts'
 import { deleteUnreferencedEntities } from './entity-gc.ts'
 import {
@@ -118,11 +120,14 @@ export async function saveCatalog(
   catalog: Catalog,
   databaseKey: string,
   options: SaveCatalogOptions = {},
+  copyIn?: CopyIn,
+  /** Collector for AspectDefs mapped to dedicated tables (the DAO passes one). */
+  dedicated?: DedicatedRows,
 ): Promise<SaveCatalogResult & { readonly plan: SavePlan }> {
   const state = getCatalogState(catalog, databaseKey)
   // Everything is encoded before the first statement: a value that cannot be stored fails here.
   let plan = state === undefined ? fullPlan(catalog, 'insert') : incrementalPlan(catalog, state)
-  let rows = buildRows(plan)
+  let rows = buildRows(plan, dedicated)
   return db.transaction().execute(async (trx) => {
     const locked = await sql<{
       revision: bigint
@@ -136,13 +141,13 @@ export async function saveCatalog(
     }
     if (stored === undefined && plan.mode !== 'insert') {
       plan = fullPlan(catalog, 'insert')
-      rows = buildRows(plan)
+      rows = buildRows(plan, dedicated)
     } else if (stored !== undefined && (plan.mode === 'insert' || stored !== state?.revision)) {
       plan = fullPlan(catalog, 'full')
-      rows = buildRows(plan)
+      rows = buildRows(plan, dedicated)
     }
     const revision = (stored ?? 0n) + 1n
-    const written = await writePlan(trx, catalog, plan, rows, revision)
+    const written = await writePlan(trx, catalog, plan, rows, revision, copyIn)
     await sql`insert into catalog_revision (catalog_id, revision, operation, rows_written) values (${catalog.globalId}::uuid, ${revision}::int8, ${plan.mode === 'incremental' ? 'incremental' : 'save'}, ${written}::int8)`.execute(
       trx,
     )
@@ -167,8 +172,8 @@ function staleError(
   })
 }
 
-function buildRows(plan: SavePlan): ContentRows {
-  const rows = newContentRows()
+function buildRows(plan: SavePlan, dedicated?: DedicatedRows): ContentRows {
+  const rows = newContentRows(dedicated?.fresh())
   for (const h of plan.full) addHierarchyRows(rows, h)
   return rows
 }
@@ -179,6 +184,7 @@ async function writePlan(
   plan: SavePlan,
   rows: ContentRows,
   revision: bigint,
+  copyIn?: CopyIn,
 ): Promise<number> {
   const id = catalog.globalId
   const isNew = plan.mode === 'insert'
@@ -192,7 +198,7 @@ async function writePlan(
   if (plan.writeHeader) written += await writeHeader(trx, catalog, isNew)
   // New entities first: content rows reference them.
   const entityIds = new Set(rows.entities)
-  const partialRows = newContentRows()
+  const partialRows = newContentRows(rows.dedicated?.fresh())
   for (const p of plan.partial) {
     if (p.removed.length > 0) {
       await sql`delete from aspect where catalog_id = ${id}::uuid and aspect_def_id = ${p.map.aspectDef.globalId}::uuid and entity_id = any(${p.removed}::uuid[])`.execute(
@@ -209,15 +215,16 @@ async function writePlan(
     }
   }
   for (const e of partialRows.entities) entityIds.add(e)
-  written += await writeRows(trx, ENTITY, id, [[...entityIds]], isNew ? 'insert' : 'upsert')
+  written += await writeRows(trx, ENTITY, id, [[...entityIds]], isNew ? 'insert' : 'upsert', copyIn)
 
   if (!isNew) await deleteStaleContent(trx, id, plan, rows)
-  written += await writeRows(trx, ENTITY_LIST, id, rows.lists, mode)
-  written += await writeRows(trx, ENTITY_SET, id, rows.sets, mode)
-  written += await writeRows(trx, ENTITY_DIRECTORY, id, rows.directories, mode)
-  written += await writeRows(trx, ENTITY_TREE_NODE, id, rows.treeNodes, mode)
-  written += await writeAspects(trx, id, rows, mode, ASPECT)
-  written += await writeValues(trx, id, rows, mode)
+  written += await writeRows(trx, ENTITY_LIST, id, rows.lists, mode, copyIn)
+  written += await writeRows(trx, ENTITY_SET, id, rows.sets, mode, copyIn)
+  written += await writeRows(trx, ENTITY_DIRECTORY, id, rows.directories, mode, copyIn)
+  written += await writeRows(trx, ENTITY_TREE_NODE, id, rows.treeNodes, mode, copyIn)
+  written += await writeRows(trx, ASPECT, id, rows.aspects, mode, copyIn)
+  written += await writeValues(trx, id, rows, mode, copyIn)
+  written += (await rows.dedicated?.write(trx, id, mode)) ?? 0
   if (plan.partial.length > 0) written += await writePartialAspects(trx, id, partialRows)
   if (removedSomething) await deleteUnreferencedEntities(trx, id)
   return written
@@ -230,9 +237,17 @@ async function writeCatalogRow(
   isNew: boolean,
 ): Promise<number> {
   if (isNew) {
-    await sql`insert into catalog (catalog_id, species, uri, upstream_catalog_id, version_number, revision) values (${catalog.globalId}::uuid, ${catalog.species}, ${catalog.uri}, ${catalog.upstream}::uuid, ${catalog.version}::int8, ${revision}::int8)`.execute(
-      trx,
-    )
+    // No row to lock when the catalog is new: a writer storing the same id at the same time
+    // makes this insert wait for it, then do nothing, and this save is the stale one.
+    const inserted =
+      await sql`insert into catalog (catalog_id, species, uri, upstream_catalog_id, version_number, revision) values (${catalog.globalId}::uuid, ${catalog.species}, ${catalog.uri}, ${catalog.upstream}::uuid, ${catalog.version}::int8, ${revision}::int8) on conflict (catalog_id) do nothing`.execute(
+        trx,
+      )
+    if (inserted.numAffectedRows === 0n) {
+      throw new CheapConflictError(
+        `catalog ${catalog.globalId} was stored by another writer while this save ran; load it and apply your changes, or save again with { force: true } to overwrite`,
+      )
+    }
   } else {
     await sql`update catalog set species = ${catalog.species}, uri = ${catalog.uri}, upstream_catalog_id = ${catalog.upstream}::uuid, version_number = ${catalog.version}::int8, revision = ${revision}::int8 where catalog_id = ${catalog.globalId}::uuid`.execute(
       trx,
@@ -280,9 +295,7 @@ async function deleteStaleContent(
   await scoped(ENTITY_SET, 'ES', rows.sets)
   await scoped(ENTITY_DIRECTORY, 'ED', rows.directories)
   await scoped(ENTITY_TREE_NODE, 'ET', rows.treeNodes)
-  const defIds = plan.full
-    .filter((h) => h.type === 'AM')
-    .map((h) => (h).aspectDef.globalId)
+  const defIds = plan.full.filter((h) => h.type === 'AM').map((h) => h.aspectDef.globalId)
   if (defIds.length === 0) return
   const byDef = { column: { name: 'aspect_def_id', sqlType: 'uuid' }, values: defIds }
   await deleteMissing(trx, ASPECT, id, rows.aspects.slice(0, 2), byDef)
@@ -299,23 +312,14 @@ async function deleteStaleContent(
   }
 }
 
-async function writeAspects(
-  trx: Executor,
-  id: string,
-  rows: ContentRows,
-  mode: 'insert' | 'upsert',
-  target: WriteTarget,
-): Promise<number> {
-  return writeRows(trx, target, id, rows.aspects, mode)
-}
-
 async function writeValues(
   trx: Executor,
   id: string,
   rows: ContentRows,
   mode: 'insert' | 'upsert',
+  copyIn?: CopyIn,
 ): Promise<number> {
-  let written = await writeRows(trx, PROPERTY_LIST, id, rows.propertyLists, mode)
+  let written = await writeRows(trx, PROPERTY_LIST, id, rows.propertyLists, mode, copyIn)
   for (const type of PROPERTY_TYPE_CODES) {
     written += await writeRows(
       trx,
@@ -323,6 +327,7 @@ async function writeValues(
       id,
       valueColumns(type, rows.values.get(type) as ValueRows),
       mode,
+      copyIn,
     )
   }
   return written
@@ -343,6 +348,7 @@ export async function writePartialAspects(
   // Value rows of the changed aspects that the new values no longer have.
   await deleteAspectValuesNotIn(trx, id, pairs, rows)
   written += await writeValues(trx, id, rows, 'upsert')
+  written += (await rows.dedicated?.write(trx, id, 'upsert')) ?? 0
   return written
 }
 

@@ -120,7 +120,9 @@ export class PostgresSchema {
     try {
       // Dedicated tables (mapAspectDef) reference `aspect`: drop them first (adopted tables stay).
       const dedicated =
-        schema === 'public' ? await dropDedicatedTablesSql(adapter.db as unknown as Kysely<unknown>, schema) : ''
+        schema === 'public'
+          ? await dropDedicatedTablesSql(adapter.db as unknown as Kysely<unknown>, schema)
+          : ''
       await adapter.execScript(dedicated === '' ? statement : `${dedicated}; ${statement}`)
     } catch (error) {
       throw adapter.mapError(error, `dropping the CHEAP schema in "${schema}"`)
@@ -140,7 +142,10 @@ export class PostgresSchema {
     try {
       // The mappings go with the definitions: their dedicated tables would be orphans (and their
       // foreign keys would block the TRUNCATE), so they are dropped first.
-      const dedicated = await dropDedicatedTablesSql(adapter.db as unknown as Kysely<unknown>, schema)
+      const dedicated = await dropDedicatedTablesSql(
+        adapter.db as unknown as Kysely<unknown>,
+        schema,
+      )
       if (dedicated !== '') await sql.raw(dedicated).execute(adapter.db)
       await sql.raw(`TRUNCATE ${qualifiedTables(schema, names).join(', ')}`).execute(adapter.db)
     } catch (error) {

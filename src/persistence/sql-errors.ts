@@ -30,6 +30,8 @@ const INTEGRITY_KINDS: Readonly<Record<string, string>> = {
 // Node socket errors and the pg client's own messages when a connection dies mid-use.
 const SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
 const BROKEN_CONNECTION = /^Connection terminated|^Client has encountered a connection error/
+// Kysely's and pg-pool's words for a call through an adapter after `adapter.close()`.
+const CLOSED = /^driver has already been destroyed$|^Cannot use a pool after calling end on the pool$/
 
 /**
  * Maps a driver error to the {@link CheapError} family by SQLSTATE (`error.code`); `context`
@@ -78,6 +80,12 @@ export function mapDatabaseError(error: unknown, context?: string, target = 'Pos
   }
   if (code === '57014') {
     return new CheapTimeoutError(`${prefix}statement cancelled (57014): ${message}`, options)
+  }
+  if (error instanceof Error && CLOSED.test(message)) {
+    return new CheapConnectionError(
+      `${prefix}the adapter for ${target} is closed (adapter.close() was called): open a new one`,
+      { ...options, target },
+    )
   }
   if (
     code.startsWith('08') ||

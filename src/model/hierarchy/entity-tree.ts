@@ -78,7 +78,8 @@ export class TreeNode {
   }
 }
 
-function checkNodeName(tree: string, name: unknown): void {
+/** Checks a tree node name: non-empty, no `/`, storable as text ({@link CheapValidationError} `INVALID_NAME`). */
+export function checkNodeName(tree: string, name: unknown): void {
   const bad =
     typeof name !== 'string' || name.length === 0
       ? 'it must be a non-empty string'

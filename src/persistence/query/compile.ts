@@ -1,0 +1,337 @@
+import { sql, type RawBuilder } from 'kysely'
+import type { AspectDef } from '../../model/aspect-def.ts'
+import type { EntityId } from '../../model/entity.ts'
+import type { PropertyDef } from '../../model/property-def.ts'
+import type { PropertyTypeCode, ScalarValue } from '../../model/property-type.ts'
+import { VALUE_CODECS } from '../value-codecs.ts'
+import { TEXT_TYPES, elementSqlType, encodeElement } from '../mapping/column-types.ts'
+import type { AspectTableMapping } from '../mapping/mapping-store.ts'
+import { ABSENT_COLUMN, sqlLiteral } from '../mapping/names.ts'
+import type { CheckedLeaf, CheckedNode } from './checked.ts'
+import { valueMatches } from './evaluate.ts'
+
+type Sql = RawBuilder<unknown>
+
+/** Characters of text values an index keys on; 256 characters are at most 1 KiB of UTF-8. */
+export const TEXT_PREFIX_CHARS = 256
+/** Bytes of BLB values an index keys on. */
+export const BLOB_PREFIX_BYTES = 1024
+
+/**
+ * The indexed expression of a value: a bounded prefix for text and BLB values (a B-tree entry
+ * must stay under ~2.7 kB, and STR alone may hold 8192 characters), the value itself otherwise.
+ * Queries add a matching prefix condition, so the index serves `=`, `<`, `>`, `in` and
+ * `startsWith` on values of any length.
+ */
+export function indexKeyExpression(type: PropertyTypeCode, ref: string): string | undefined {
+  if (TEXT_TYPES.has(type)) return `left(${ref}, ${TEXT_PREFIX_CHARS}) collate "C"`
+  if (type === 'BLB') return `substring(${ref} from 1 for ${BLOB_PREFIX_BYTES})`
+  return undefined
+}
+
+function prefixOf(type: PropertyTypeCode, value: ScalarValue): unknown {
+  if (TEXT_TYPES.has(type)) return [...(value as string)].slice(0, TEXT_PREFIX_CHARS).join('')
+  return (value as Uint8Array).subarray(0, BLOB_PREFIX_BYTES)
+}
+
+function param(type: PropertyTypeCode, value: ScalarValue): Sql {
+  return sql`${encodeElement(type, value)}::${sql.raw(elementSqlType(type))}`
+}
+
+function arrayParam(type: PropertyTypeCode, values: readonly ScalarValue[]): Sql {
+  return sql`${values.map((v) => encodeElement(type, v))}::${sql.raw(elementSqlType(type))}[]`
+}
+
+/** `value collate "C"` for text, so comparisons are by code point on every server. */
+function comparable(type: PropertyTypeCode, ref: Sql): Sql {
+  return TEXT_TYPES.has(type) ? sql`${ref} collate "C"` : ref
+}
+
+function prefixExpr(type: PropertyTypeCode, ref: Sql): Sql | undefined {
+  if (TEXT_TYPES.has(type))
+    return sql`left(${ref}, ${sql.raw(String(TEXT_PREFIX_CHARS))}) collate "C"`
+  if (type === 'BLB') return sql`substring(${ref} from 1 for ${sql.raw(String(BLOB_PREFIX_BYTES))})`
+  return undefined
+}
+
+function prefixParam(type: PropertyTypeCode, value: ScalarValue): Sql {
+  return sql`${prefixOf(type, value)}::${sql.raw(elementSqlType(type))}`
+}
+
+/** `\`, `%` and `_` escaped for LIKE. */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`)
+}
+
+const OPS: Readonly<Record<string, string>> = {
+  '=': '=',
+  '<>': '<>',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
+}
+
+/**
+ * The condition a non-null stored value `v` must meet for a value leaf (compare, in, text,
+ * contains), plus the redundant prefix condition an index on the bounded key can use.
+ */
+function valueCondition(leaf: CheckedLeaf, v: Sql): Sql {
+  const type = leaf.prop.type
+  const prefix = prefixExpr(type, v)
+  const both = (main: Sql, helper: Sql | undefined) =>
+    helper === undefined || prefix === undefined ? main : sql`${main} and ${helper}`
+  switch (leaf.kind) {
+    case 'compare': {
+      const main = sql`${comparable(type, v)} ${sql.raw(OPS[leaf.op] as string)} ${param(type, leaf.value)}`
+      const helperOp =
+        leaf.op === '='
+          ? '='
+          : leaf.op === '<' || leaf.op === '<='
+            ? '<='
+            : leaf.op === '<>'
+              ? undefined
+              : '>='
+      return both(
+        main,
+        helperOp === undefined || prefix === undefined
+          ? undefined
+          : sql`${prefix} ${sql.raw(helperOp)} ${prefixParam(type, leaf.value)}`,
+      )
+    }
+    case 'in': {
+      if (leaf.values.length === 0) return sql`false`
+      const main = sql`${comparable(type, v)} = any(${arrayParam(type, leaf.values)})`
+      return both(
+        main,
+        prefix === undefined
+          ? undefined
+          : sql`${prefix} = any(${sql`${leaf.values.map((x) => prefixOf(type, x))}::${sql.raw(elementSqlType(type))}[]`})`,
+      )
+    }
+    case 'contains': {
+      const main = sql`${comparable(type, v)} = ${param(type, leaf.value)}`
+      return both(
+        main,
+        prefix === undefined ? undefined : sql`${prefix} = ${prefixParam(type, leaf.value)}`,
+      )
+    }
+    case 'text':
+      switch (leaf.op) {
+        case 'startsWith':
+          return both(
+            sql`${comparable(type, v)} like ${`${likeEscape(leaf.value)}%`}`,
+            prefix === undefined
+              ? undefined
+              : sql`${prefix} like ${`${likeEscape([...leaf.value].slice(0, TEXT_PREFIX_CHARS).join(''))}%`}`,
+          )
+        case 'ilike':
+          return sql`lower(${v}) like lower(${leaf.value})`
+        case 'equalsIgnoreCase':
+          return sql`lower(${v}) = lower(${leaf.value}::text)`
+      }
+      break
+    default:
+      break
+  }
+  throw new Error(`internal: no value condition for ${leaf.kind}`)
+}
+
+/** Does the property's default (when absent) satisfy a value leaf? Decided at compile time. */
+function defaultSatisfies(leaf: CheckedLeaf): boolean {
+  const prop = leaf.prop
+  return prop.hasDefaultValue && valueMatches(leaf, prop.defaultValue as ScalarValue)
+}
+
+/** Where the compiled query finds a def's values. */
+interface Source {
+  /** True when a value (possibly null) is stored for `prop`: two-valued. */
+  present(prop: PropertyDef): Sql
+  /** The positive form of a leaf (may be NULL where false is meant; only used un-negated). */
+  leaf(leaf: CheckedLeaf): Sql
+  /** For orderBy: the stored value (NULL when absent) and whether it is absent. */
+  sortValue(prop: PropertyDef): { readonly joins: Sql; readonly value: Sql; readonly absent: Sql }
+  readonly joins: Sql
+  /** True when the positive leaf form is always true or false, never NULL. */
+  readonly twoValued: boolean
+}
+
+function lit(text: string): Sql {
+  return sql.raw(sqlLiteral(text))
+}
+
+/**
+ * The generic value tables: each leaf is `a.entity_id IN (SELECT entity_id FROM
+ * property_value_<type> WHERE catalog_id = $c AND aspect_def_id = '<id>' AND property_name =
+ * '<name>' AND <condition>)`. The subquery is uncorrelated (a semi-join, or a hashed subplan under
+ * OR/NOT), and the def id and property name are literals, so a partial index made by
+ * `indexProperty` matches it.
+ */
+function genericSource(def: AspectDef, catalog: Sql): Source {
+  const defId = sql.raw(`${sqlLiteral(def.globalId)}::uuid`)
+  const key = (alias: string) =>
+    sql`${sql.raw(alias)}.catalog_id = ${catalog} and ${sql.raw(alias)}.aspect_def_id = ${defId}`
+  const valueRows = (prop: PropertyDef, cond: (v: Sql) => Sql) =>
+    sql`a.entity_id in (select v.entity_id from ${sql.id(VALUE_CODECS[prop.type].table)} v where ${key('v')} and v.property_name = ${lit(prop.name)} and ${cond(sql`v.value`)})`
+  const listRows = (prop: PropertyDef, cond: Sql) =>
+    sql`a.entity_id in (select l.entity_id from property_list l where ${key('l')} and l.property_name = ${lit(prop.name)} and ${cond})`
+  const present = (prop: PropertyDef) =>
+    prop.isMultivalued
+      ? listRows(prop, sql`true`)
+      : sql`a.entity_id in (select v.entity_id from ${sql.id(VALUE_CODECS[prop.type].table)} v where ${key('v')} and v.property_name = ${lit(prop.name)})`
+  return {
+    present,
+    joins: sql``,
+    twoValued: true,
+    leaf(leaf) {
+      const prop = leaf.prop
+      const orAbsent = (match: Sql, when: boolean) =>
+        when ? sql`(${match} or not ${present(prop)})` : match
+      switch (leaf.kind) {
+        case 'null':
+          if (leaf.test === 'isAbsent') return sql`not ${present(prop)}`
+          return orAbsent(
+            prop.isMultivalued
+              ? listRows(prop, sql`l.length is null`)
+              : valueRows(prop, (v) => sql`${v} is null`),
+            !prop.hasDefaultValue || prop.defaultValue === null,
+          )
+        case 'isEmpty':
+          return orAbsent(listRows(prop, sql`l.length = 0`), defaultSatisfies(leaf))
+        default:
+          return orAbsent(
+            valueRows(prop, (v) => valueCondition(leaf, v)),
+            defaultSatisfies(leaf),
+          )
+      }
+    },
+    sortValue(prop) {
+      return {
+        joins: sql`left join ${sql.id(VALUE_CODECS[prop.type].table)} o on o.catalog_id = a.catalog_id and o.aspect_def_id = a.aspect_def_id and o.entity_id = a.entity_id and o.property_name = ${lit(prop.name)} and o.value_index = 0`,
+        value: sql`o.value`,
+        absent: sql`(o.entity_id is null)`,
+      }
+    },
+  }
+}
+
+/**
+ * A dedicated table joined as `t`: plain column predicates (`t.age > $1`), `t.tags @>
+ * array[$1]` for `contains`, `cheap_absent` for absence.
+ */
+function dedicatedSource(mapping: AspectTableMapping): Source {
+  const col = (prop: PropertyDef) => {
+    const column = mapping.columns.get(prop.name)
+    if (column === undefined) throw new Error(`internal: property '${prop.name}' has no column`)
+    return sql`t.${sql.id(column)}`
+  }
+  const absent = (prop: PropertyDef) =>
+    sql`coalesce(t.${sql.id(ABSENT_COLUMN)} @> array[${lit(prop.name)}]::text[], false)`
+  return {
+    present: (prop) => sql`not ${absent(prop)}`,
+    joins: sql`join ${sql.id(mapping.table)} t on t.catalog_id = a.catalog_id and t.entity_id = a.entity_id`,
+    twoValued: false,
+    leaf(leaf) {
+      const prop = leaf.prop
+      const c = col(prop)
+      const orAbsent = (match: Sql, when: boolean) =>
+        when ? sql`(${match} or ${absent(prop)})` : match
+      switch (leaf.kind) {
+        case 'null':
+          if (leaf.test === 'isAbsent') return absent(prop)
+          // Absent rows hold NULL too: `col is null` covers absent-without-a-non-null-default.
+          return !prop.hasDefaultValue || prop.defaultValue === null
+            ? sql`${c} is null`
+            : sql`(${c} is null and not ${absent(prop)})`
+        case 'isEmpty':
+          return orAbsent(sql`cardinality(${c}) = 0`, defaultSatisfies(leaf))
+        case 'contains':
+          return orAbsent(
+            sql`${c} @> array[${param(prop.type, leaf.value)}]`,
+            defaultSatisfies(leaf),
+          )
+        default:
+          return orAbsent(valueCondition(leaf, c), defaultSatisfies(leaf))
+      }
+    },
+    sortValue(prop) {
+      return { joins: sql``, value: col(prop), absent: absent(prop) }
+    },
+  }
+}
+
+function compileNode(node: CheckedNode, source: Source): Sql {
+  switch (node.kind) {
+    case 'leaf': {
+      const positive = source.leaf(node.leaf)
+      if (!node.negated) return positive
+      return source.twoValued ? sql`not ${positive}` : sql`not coalesce(${positive}, false)`
+    }
+    case 'and':
+    case 'or':
+      if (node.parts.length === 0) return node.kind === 'and' ? sql`true` : sql`false`
+      return sql`(${sql.join(
+        node.parts.map((p) => compileNode(p, source)),
+        sql.raw(` ${node.kind} `),
+      )})`
+  }
+}
+
+export interface CompileOptions {
+  readonly def: AspectDef
+  /** The def's writable dedicated table, or undefined for the generic tables. */
+  readonly mapping: AspectTableMapping | undefined
+  readonly catalogId: string
+  readonly where: CheckedNode | undefined
+  readonly orderBy: { readonly prop: PropertyDef; readonly direction: 'asc' | 'desc' } | undefined
+  readonly after: string | undefined
+  readonly limit: number
+}
+
+/**
+ * One SQL statement returning the matching entity ids in order: `aspect` rows of the catalog and
+ * def (membership and map order), the predicate as column or EXISTS-style conditions, ordering by
+ * a property (nulls last) then map order, keyset pagination after a given entity.
+ */
+export function compileFindEntities(options: CompileOptions): RawBuilder<{ entity_id: EntityId }> {
+  const catalog = sql`${options.catalogId}::uuid`
+  const source =
+    options.mapping === undefined
+      ? genericSource(options.def, catalog)
+      : dedicatedSource(options.mapping)
+  const defId = sql.raw(`${sqlLiteral(options.def.globalId)}::uuid`)
+  let joins = source.joins
+  let key: Sql = sql`null::int4`
+  if (options.orderBy !== undefined) {
+    const prop = options.orderBy.prop
+    const sort = source.sortValue(prop)
+    joins = sql`${joins} ${sort.joins}`
+    const withDefault =
+      prop.hasDefaultValue && prop.defaultValue !== null
+        ? sql`case when ${sort.absent} then ${param(prop.type, prop.defaultValue as ScalarValue)} else ${sort.value} end`
+        : sort.value
+    key = TEXT_TYPES.has(prop.type) ? sql`(${withDefault}) collate "C"` : withDefault
+  }
+  const from = sql`from aspect a ${joins} where a.catalog_id = ${catalog} and a.aspect_def_id = ${defId}`
+  const predicate = options.where === undefined ? sql`true` : compileNode(options.where, source)
+  const rows = sql`select a.entity_id, a.map_order, ${key} as k ${from} and ${predicate}`
+  const direction = options.orderBy?.direction === 'desc' ? 'desc' : 'asc'
+  const order =
+    options.orderBy === undefined
+      ? sql`order by s.map_order`
+      : sql`order by s.k ${sql.raw(direction)} nulls last, s.map_order`
+  if (options.after === undefined) {
+    return sql<{
+      entity_id: EntityId
+    }>`with s as (${rows}) select s.entity_id from s ${order} limit ${options.limit}`
+  }
+  const anchor = sql`select ${key} as k, a.map_order as m ${from} and a.entity_id = ${options.after}::uuid`
+  const beyond = direction === 'desc' ? sql`s.k < anchor.k` : sql`s.k > anchor.k`
+  const cond =
+    options.orderBy === undefined
+      ? sql`s.map_order > anchor.m`
+      : sql`((anchor.k is null and s.k is null and s.map_order > anchor.m) or (anchor.k is not null and (s.k is null or ${beyond} or (s.k = anchor.k and s.map_order > anchor.m))))`
+  return sql<{
+    entity_id: EntityId
+  }>`with s as (${rows}), anchor as (${anchor}) select s.entity_id from s, anchor where ${cond} ${order} limit ${options.limit}`
+}
