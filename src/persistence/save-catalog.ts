@@ -5,7 +5,13 @@ import type { Catalog } from '../model/catalog.ts'
 import type { Hierarchy } from '../model/hierarchy/index.ts'
 import { PROPERTY_TYPE_CODES } from '../model/property-type.ts'
 import { saveAspectDefs } from './aspect-def-store.ts'
-import { deleteMissing, writeRows, type ColumnData, type WriteTarget } from './bulk-write.ts'
+import {
+  deleteMissing,
+  writeRows,
+  writeRowsTogether,
+  type ColumnData,
+  type WriteTarget,
+} from './bulk-write.ts'
 import {
   addAspectRows,
   addHierarchyRows,
@@ -319,18 +325,19 @@ async function writeValues(
   mode: 'insert' | 'upsert',
   copyIn?: CopyIn,
 ): Promise<number> {
-  let written = await writeRows(trx, PROPERTY_LIST, id, rows.propertyLists, mode, copyIn)
-  for (const type of PROPERTY_TYPE_CODES) {
-    written += await writeRows(
-      trx,
-      VALUE_TARGETS[type],
-      id,
-      valueColumns(type, rows.values.get(type) as ValueRows),
-      mode,
-      copyIn,
-    )
-  }
-  return written
+  return writeRowsTogether(
+    trx,
+    id,
+    [
+      { target: PROPERTY_LIST, data: rows.propertyLists },
+      ...PROPERTY_TYPE_CODES.map((type) => ({
+        target: VALUE_TARGETS[type],
+        data: valueColumns(type, rows.values.get(type) as ValueRows),
+      })),
+    ],
+    mode,
+    copyIn,
+  )
 }
 
 /**
@@ -361,15 +368,17 @@ async function deleteAspectValuesNotIn(
   if (pairs.defIds.length === 0) return
   const scope = sql`(aspect_def_id, entity_id) in (select * from unnest(${pairs.defIds}::uuid[], ${pairs.entityIds}::uuid[]))`
   const lists = rows.propertyLists
-  await sql`delete from property_list where catalog_id = ${id}::uuid and ${scope} and (aspect_def_id, entity_id, property_name) not in (select * from unnest(${lists[0]}::uuid[], ${lists[1]}::uuid[], ${lists[2]}::text[]))`.execute(
+  // One statement: a data-modifying CTE per table, so a small partial write costs one round trip.
+  const deletes = [
+    sql`delete from property_list where catalog_id = ${id}::uuid and ${scope} and (aspect_def_id, entity_id, property_name) not in (select * from unnest(${lists[0]}::uuid[], ${lists[1]}::uuid[], ${lists[2]}::text[]))`,
+    ...PROPERTY_TYPE_CODES.map((type) => {
+      const v = rows.values.get(type) as ValueRows
+      return sql`delete from ${sql.id(VALUE_TARGETS[type].table)} where catalog_id = ${id}::uuid and ${scope} and (aspect_def_id, entity_id, property_name, value_index) not in (select * from unnest(${v.defIds}::uuid[], ${v.entityIds}::uuid[], ${v.names}::text[], ${v.indexes}::int4[]))`
+    }),
+  ]
+  await sql`with ${sql.join(deletes.map((d, i) => sql`${sql.raw(`d${i}`)} as (${d})`))} select 1`.execute(
     trx,
   )
-  for (const type of PROPERTY_TYPE_CODES) {
-    const v = rows.values.get(type) as ValueRows
-    await sql`delete from ${sql.id(VALUE_TARGETS[type].table)} where catalog_id = ${id}::uuid and ${scope} and (aspect_def_id, entity_id, property_name, value_index) not in (select * from unnest(${v.defIds}::uuid[], ${v.entityIds}::uuid[], ${v.names}::text[], ${v.indexes}::int4[]))`.execute(
-      trx,
-    )
-  }
 }
 
 export type { AspectDef }
