@@ -1,0 +1,34 @@
+import { PostgresDao } from '../persistence/postgres-dao.ts'
+import { checkCatalogId } from './catalog-id.ts'
+import type { CommandSpec } from './command.ts'
+import { openDatabase } from './database.ts'
+import { EXIT } from './exit-codes.ts'
+import { notFound } from './load-stored.ts'
+
+export const deleteCommand: CommandSpec = {
+  name: 'delete',
+  summary: 'delete a stored catalog',
+  synopsis: '<catalog-id>',
+  usage: ['cheap delete <catalog-id>'],
+  description: [
+    'Deletes the catalog and everything in it, in one transaction. AspectDefs are global and',
+    'stay. A catalog that is not stored is an error (exit 6).',
+  ],
+  options: {},
+  positionals: { min: 1, max: 1 },
+  examples: ['cheap delete 550e8400-e29b-41d4-a716-444444444444'],
+  async run(ctx, { positionals }) {
+    const catalogId = checkCatalogId(positionals[0] ?? '')
+    const db = await openDatabase(ctx, 'embedded')
+    try {
+      ctx.progress.phase(`deleting catalog ${catalogId}`)
+      const deleted = await new PostgresDao(db.adapter).deleteCatalog(catalogId)
+      if (!deleted) throw notFound(catalogId, db.adapter.target)
+      if (ctx.global.json) ctx.json({ catalogId, deleted: true })
+      else ctx.out(`deleted catalog ${catalogId}`)
+      return EXIT.OK
+    } finally {
+      await db.close()
+    }
+  },
+}

@@ -1,0 +1,155 @@
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import type { Readable } from 'node:stream'
+import { catalogFromJson } from '../json/index.ts'
+import type { Catalog } from '../model/catalog.ts'
+import { PostgresDao } from '../persistence/postgres-dao.ts'
+import { booleanOption } from './args.ts'
+import type { CommandSpec } from './command.ts'
+import type { CommandContext } from './context.ts'
+import { openDatabase } from './database.ts'
+import { CliError, EXIT, exitCodeOf } from './exit-codes.ts'
+import { formatBytes, formatCount } from './progress.ts'
+
+export const importCommand: CommandSpec = {
+  name: 'import',
+  summary: 'save a catalog from a JSON file (prints its id)',
+  synopsis: '<file.json | ->',
+  usage: ['cheap import <file.json> [--force]', 'cheap import - [--force]   (reads stdin)'],
+  description: [
+    'Reads a catalog in the cheap-json format (what `cheap export` and the Java cheap-json',
+    'module write), checks every value, saves it in one transaction, and prints its id.',
+    'A catalog id that is already stored is a conflict (exit 4) unless --force replaces it.',
+    'Creates the CHEAP schema first when the database has none.',
+  ],
+  options: {
+    force: { type: 'boolean', description: 'replace a stored catalog with the same id' },
+  },
+  positionals: { min: 1, max: 1 },
+  examples: [
+    'cheap import test/fixtures/json/full-catalog.json',
+    'cheap import catalog.json --force --json',
+    'curl -s https://example.com/catalog.json | cheap import -',
+  ],
+  async run(ctx, { positionals, values }) {
+    const file = positionals[0] ?? '-'
+    const name = file === '-' ? 'stdin' : file
+    const text = await readInput(ctx, file)
+    ctx.progress.phase(`parsing ${formatBytes(Buffer.byteLength(text))} of JSON`)
+    const catalog = inContext(
+      name,
+      'nothing was imported: fix the file and run the command again',
+      () => catalogFromJson(text),
+    )
+    const force = booleanOption(values, 'force')
+    const db = await openDatabase(ctx, 'always')
+    try {
+      const dao = new PostgresDao(db.adapter)
+      const stored = await dao.catalogRevision(catalog.globalId)
+      if (stored !== null && !force) {
+        throw new CliError(
+          EXIT.CONFLICT,
+          `catalog ${catalog.globalId} already exists in ${db.adapter.target} (revision ${stored})`,
+          `pass --force to replace it, or remove it first with \`cheap delete ${catalog.globalId}\``,
+        )
+      }
+      ctx.progress.phase(`saving ${describeSize(catalog)}`)
+      const started = performance.now()
+      const result = await dao.saveCatalog(catalog, { force })
+      const seconds = (performance.now() - started) / 1000
+      if (ctx.global.json) {
+        ctx.json({
+          catalogId: catalog.globalId,
+          file: name,
+          replaced: stored !== null,
+          ...result,
+        })
+      } else {
+        ctx.out(catalog.globalId)
+        ctx.info(
+          `${stored === null ? 'imported' : 'replaced'} ${name} as catalog ${catalog.globalId}: ` +
+            `revision ${result.revision}, ${formatCount(result.rowsWritten)} rows in ${seconds.toFixed(1)} s`,
+        )
+      }
+      return EXIT.OK
+    } finally {
+      await db.close()
+    }
+  },
+}
+
+/** "3 hierarchies, 1,204 aspects". */
+function describeSize(catalog: Catalog): string {
+  let aspects = 0
+  for (const h of catalog.hierarchies()) if (h.type === 'AM') aspects += h.size
+  return `${formatCount(catalog.hierarchyCount)} hierarchies, ${formatCount(aspects)} aspects`
+}
+
+/** The whole input as text, with a progress bar over the bytes read. */
+async function readInput(ctx: CommandContext, file: string): Promise<string> {
+  let total: number | undefined
+  let stream: Readable
+  if (file === '-') {
+    stream = ctx.io.stdin
+    if ((stream as { isTTY?: boolean }).isTTY === true) {
+      ctx.info('reading the catalog JSON from the terminal: paste it, then press Ctrl-D')
+    }
+  } else {
+    try {
+      const info = await stat(resolve(ctx.io.cwd, file))
+      if (info.isDirectory()) {
+        throw new CliError(EXIT.USAGE, `${file} is a directory, not a JSON file`)
+      }
+      total = info.size
+    } catch (error) {
+      throw readError(file, error)
+    }
+    stream = createReadStream(resolve(ctx.io.cwd, file))
+  }
+  const chunks: Buffer[] = []
+  let done = 0
+  const name = file === '-' ? 'stdin' : file
+  try {
+    for await (const chunk of stream) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
+      chunks.push(buffer)
+      done += buffer.length
+      ctx.progress.phase(`reading ${name}`, { done, total, format: formatBytes })
+    }
+  } catch (error) {
+    throw readError(name, error)
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  // A byte-order mark is not JSON; editors on Windows add one.
+  return text.startsWith('\uFEFF') ? text.slice(1) : text
+}
+
+function readError(file: string, error: unknown): unknown {
+  if (error instanceof CliError) return error
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : ''
+  if (code === 'ENOENT') {
+    return new CliError(
+      EXIT.NOT_FOUND,
+      `${file}: no such file`,
+      'check the path; use - to read the JSON from stdin',
+    )
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new CliError(EXIT.USAGE, `cannot read ${file}: permission denied (${code})`)
+  }
+  return error
+}
+
+/** Runs `work`; an expected failure gets `what` in front of its message, keeping its exit code. */
+export function inContext<T>(what: string, hint: string | undefined, work: () => T): T {
+  try {
+    return work()
+  } catch (error) {
+    const exitCode = exitCodeOf(error)
+    if (exitCode === EXIT.UNEXPECTED) throw error
+    const message = error instanceof Error ? error.message : String(error)
+    throw new CliError(exitCode, `${what}: ${message}`, hint, { cause: error })
+  }
+}

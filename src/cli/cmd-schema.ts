@@ -1,0 +1,110 @@
+import { PostgresSchema, type SchemaStatus } from '../persistence/schema.ts'
+import { booleanOption } from './args.ts'
+import type { CommandSpec } from './command.ts'
+import type { CommandContext } from './context.ts'
+import { openDatabase } from './database.ts'
+import { EXIT, UsageError } from './exit-codes.ts'
+import { table } from './table.ts'
+
+const ACTIONS = ['create', 'drop', 'status'] as const
+type Action = (typeof ACTIONS)[number]
+
+export const schemaCommand: CommandSpec = {
+  name: 'schema',
+  summary: 'create, drop or inspect the CHEAP tables',
+  synopsis: 'create|drop|status',
+  usage: ['cheap schema create [--audit]', 'cheap schema drop', 'cheap schema status'],
+  description: [
+    'create   creates the CHEAP tables (idempotent: only what is missing is applied);',
+    '         --audit adds created_at/updated_at columns maintained by triggers.',
+    'drop     drops them, and every catalog with them (a schema other than public is',
+    '         dropped whole).',
+    'status   reports the applied schema files and missing or unexpected tables; exits',
+    '         with 0 when the schema is complete, 7 when it is missing or incomplete.',
+    '',
+    'The embedded database gets its schema automatically on first use, and `cheap import`',
+    'creates it on a server too; other commands on a server without it exit with 7.',
+  ],
+  options: {
+    audit: { type: 'boolean', description: 'create: also add the audit columns and triggers' },
+  },
+  positionals: { min: 1, max: 1 },
+  examples: [
+    'cheap schema create --audit',
+    'cheap schema status --json',
+    'cheap --url postgres://localhost/cheap --schema cheap_app schema create',
+  ],
+  async run(ctx, { positionals, values }) {
+    const action = positionals[0] ?? ''
+    if (!isAction(action)) {
+      throw new UsageError(
+        `unknown schema action '${action}': expected create, drop or status`,
+        'see `cheap schema --help`',
+      )
+    }
+    if (booleanOption(values, 'audit') && action !== 'create') {
+      throw new UsageError('--audit belongs to `cheap schema create`')
+    }
+    const db = await openDatabase(ctx, 'never')
+    try {
+      const { adapter } = db
+      const where = `schema "${adapter.schema}" of ${adapter.target}`
+      if (action === 'create') {
+        ctx.progress.phase('creating the CHEAP schema')
+        const result = await PostgresSchema.createSchema(adapter, {
+          includeAudit: booleanOption(values, 'audit'),
+        })
+        if (ctx.global.json)
+          ctx.json({ schema: adapter.schema, database: adapter.target, ...result })
+        else if (result.applied.length === 0)
+          ctx.out(`the CHEAP schema in ${where} is up to date (version ${result.version})`)
+        else ctx.out(`created the CHEAP schema in ${where}: applied ${result.applied.join(', ')}`)
+        return EXIT.OK
+      }
+      if (action === 'drop') {
+        ctx.progress.phase('dropping the CHEAP schema')
+        await PostgresSchema.dropSchema(adapter)
+        if (ctx.global.json)
+          ctx.json({ schema: adapter.schema, database: adapter.target, dropped: true })
+        else ctx.out(`dropped the CHEAP schema in ${where}`)
+        return EXIT.OK
+      }
+      const status = await PostgresSchema.status(adapter)
+      const complete = status.version !== null && status.missingTables.length === 0
+      if (ctx.global.json)
+        ctx.json({ schema: adapter.schema, database: adapter.target, complete, ...status })
+      else printStatus(ctx, where, status, complete)
+      return complete ? EXIT.OK : EXIT.SCHEMA
+    } finally {
+      await db.close()
+    }
+  },
+}
+
+function isAction(text: string): text is Action {
+  return (ACTIONS as readonly string[]).includes(text)
+}
+
+function printStatus(
+  ctx: CommandContext,
+  where: string,
+  status: SchemaStatus,
+  complete: boolean,
+): void {
+  if (status.version === null) {
+    ctx.out(`the CHEAP schema is not created in ${where}`)
+    ctx.out('create it with `cheap schema create`')
+    return
+  }
+  ctx.out(
+    `the CHEAP schema in ${where} is ${complete ? 'complete' : 'INCOMPLETE'}: ` +
+      `version ${status.version}, audit columns ${status.hasAudit ? 'on' : 'off'}`,
+  )
+  const rows = [
+    ...status.applied.map((file) => ['applied', file.name, file.appliedAt]),
+    ...status.missingTables.map((table) => ['missing table', table, '']),
+    ...status.unexpectedTables.map((table) => ['unexpected table', table, '']),
+  ]
+  for (const line of table(['', 'NAME', 'APPLIED AT'], rows)) ctx.out(`  ${line}`)
+  if (!complete) ctx.out('repair it with `cheap schema create`')
+}

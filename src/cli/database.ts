@@ -1,0 +1,126 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { isCheapError } from '../errors.ts'
+import { PostgresAdapter } from '../persistence/adapter.ts'
+import { PostgresSchema } from '../persistence/schema.ts'
+import type { CommandContext, DatabaseChoice } from './context.ts'
+import { lockDataDir } from './data-dir-lock.ts'
+import { CliError, EXIT, exitCodeOf } from './exit-codes.ts'
+
+/**
+ * When a command creates the CHEAP schema by itself:
+ * - `never`: the `schema` commands, which manage it explicitly;
+ * - `embedded`: on the embedded database only (reading commands: a server's schema is an
+ *   administrator's decision, and a missing one is reported with exit code 7);
+ * - `always`: also on a server (`import`: the first write into an empty database just works).
+ */
+export type SchemaPolicy = 'never' | 'embedded' | 'always'
+
+export interface OpenDatabase {
+  readonly adapter: PostgresAdapter
+  /** Closes the adapter and releases the embedded database's lock. */
+  close(): Promise<void>
+}
+
+/** Opens the chosen database, taking the embedded directory's lock, and applies the policy. */
+export async function openDatabase(
+  ctx: CommandContext,
+  policy: SchemaPolicy,
+): Promise<OpenDatabase> {
+  const choice = ctx.global.database
+  const schema = ctx.global.schema
+  let adapter: PostgresAdapter
+  let release = async (): Promise<void> => {}
+  if (choice.kind === 'server') {
+    ctx.progress.phase(`connecting to ${describeServer(choice)}`)
+    try {
+      adapter = await PostgresAdapter.create({ connectionString: choice.url }, { schema })
+    } catch (error) {
+      throw annotateConnection(error, choice)
+    }
+  } else {
+    const fresh = !existsSync(resolve(ctx.io.cwd, choice.dataDir, 'PG_VERSION'))
+    const dir = resolve(ctx.io.cwd, choice.dataDir)
+    release = await lockDataDir(dir, {
+      onWait: (pid) =>
+        ctx.progress.phase(`waiting for cheap process ${pid} to finish with ${choice.dataDir}`),
+    })
+    ctx.progress.phase(
+      fresh
+        ? `creating the embedded database in ${choice.dataDir} (first use, about 10 s)`
+        : `opening the embedded database in ${choice.dataDir}`,
+    )
+    try {
+      // As given (relative to the working directory), so messages show what the user typed.
+      const dataDir = ctx.io.cwd === process.cwd() ? choice.dataDir : dir
+      adapter = await PostgresAdapter.embedded({ dataDir, schema })
+    } catch (error) {
+      await release()
+      if (isCheapError(error)) throw error
+      throw new CliError(
+        EXIT.CONNECTION,
+        `cannot open the embedded database in ${choice.dataDir}: ${messageOf(error)}`,
+        `if the directory is damaged, move it away (its catalogs are lost) and try again; ` +
+          `or use a server with --url or DATABASE_URL`,
+        { cause: error },
+      )
+    }
+  }
+  const close = async (): Promise<void> => {
+    try {
+      await adapter.close()
+    } finally {
+      await release()
+    }
+  }
+  try {
+    if (policy === 'always' || (policy === 'embedded' && adapter.kind === 'pglite')) {
+      await ensureSchema(ctx, adapter)
+    }
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { adapter, close }
+}
+
+/** Creates the CHEAP schema when it is missing or incomplete (keeping its audit choice). */
+async function ensureSchema(ctx: CommandContext, adapter: PostgresAdapter): Promise<void> {
+  const status = await PostgresSchema.status(adapter)
+  if (status.version !== null && status.missingTables.length === 0) return
+  ctx.progress.phase('creating the CHEAP schema')
+  await PostgresSchema.createSchema(adapter, { includeAudit: status.hasAudit })
+}
+
+/** The server for messages: the URL with its password masked, and where it came from. */
+export function describeServer(choice: Extract<DatabaseChoice, { kind: 'server' }>): string {
+  return `${maskUrl(choice.url)} (from ${choice.source})`
+}
+
+function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== '') parsed.password = '***'
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***')
+    return parsed.toString().replace(/%2A%2A%2A/g, '***')
+  } catch {
+    return url.replace(/(password\s*=\s*)\S+/gi, '$1***').replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@')
+  }
+}
+
+/** A connection failure, with a hint about where the URL came from. */
+export function annotateConnection(
+  error: unknown,
+  choice: Extract<DatabaseChoice, { kind: 'server' }>,
+): unknown {
+  if (exitCodeOf(error) !== EXIT.CONNECTION) return error
+  const hint =
+    choice.source === 'DATABASE_URL'
+      ? 'the server comes from DATABASE_URL: fix it, or unset it to use the embedded database in ./.cheap-data'
+      : 'the server comes from --url: check it, or leave --url and DATABASE_URL unset to use the embedded database'
+  return new CliError(EXIT.CONNECTION, messageOf(error), hint, { cause: error })
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,38 @@
+import type { Catalog } from '../model/catalog.ts'
+import { PostgresDao } from '../persistence/postgres-dao.ts'
+import type { CommandContext } from './context.ts'
+import { openDatabase } from './database.ts'
+import { CliError, EXIT } from './exit-codes.ts'
+import { checkCatalogId } from './catalog-id.ts'
+
+export interface StoredCatalog {
+  readonly catalog: Catalog
+  readonly revision: bigint
+  /** Where it was loaded from, for messages. */
+  readonly target: string
+  readonly schema: string
+}
+
+/** Loads one catalog and closes the database again; a missing one is a not-found error. */
+export async function loadStoredCatalog(ctx: CommandContext, id: string): Promise<StoredCatalog> {
+  const catalogId = checkCatalogId(id)
+  const db = await openDatabase(ctx, 'embedded')
+  try {
+    ctx.progress.phase(`loading catalog ${catalogId}`)
+    const dao = new PostgresDao(db.adapter)
+    const catalog = await dao.loadCatalog(catalogId)
+    const revision = catalog === null ? null : await dao.catalogRevision(catalogId)
+    if (catalog === null || revision === null) throw notFound(catalogId, db.adapter.target)
+    return { catalog, revision, target: db.adapter.target, schema: db.adapter.schema }
+  } finally {
+    await db.close()
+  }
+}
+
+export function notFound(catalogId: string, target: string): CliError {
+  return new CliError(
+    EXIT.NOT_FOUND,
+    `no catalog ${catalogId} in ${target}`,
+    '`cheap list` shows the stored catalogs',
+  )
+}

@@ -1,0 +1,35 @@
+/** `cheap bench` starts the repository's benchmark with the arguments after `bench`. */
+import assert from 'node:assert/strict'
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { cheap, removeDir, show, tempDir } from './harness.ts'
+
+describe('cheap bench', () => {
+  let cwd = ''
+  before(async () => {
+    cwd = await tempDir('cheap-bench-')
+  })
+  after(async () => removeDir(cwd))
+
+  it('refuses --json and --schema (exit 2)', async () => {
+    const json = await cheap(['--json', 'bench'], { cwd })
+    assert.equal(json.code, 2, show(json))
+    assert.match(json.stderr, /cheap bench has no --json output/)
+    const schema = await cheap(['--schema', 's', 'bench'], { cwd })
+    assert.equal(schema.code, 2, show(schema))
+  })
+
+  it('runs the smallest benchmark on embedded PGlite, --out relative to the caller', async () => {
+    const result = await cheap(['bench', '--entities', '10', '--samples', '1', '--out', 'out'], {
+      cwd,
+    })
+    assert.equal(result.code, 0, show(result))
+    assert.match(result.stdout, /^benchmark on pglite/m)
+    const written = (await readdir(join(cwd, 'out'))).sort()
+    assert.deepEqual(
+      written.map((f) => f.replace(/^\d{4}-\d\d-\d\d-/, '')),
+      ['pglite.json', 'pglite.md', 'pglite.svg'],
+    )
+  })
+})

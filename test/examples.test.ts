@@ -1,0 +1,88 @@
+/**
+ * Every file in examples/ runs to completion and prints what it is about, and so does the
+ * README's TypeScript example, on embedded PGlite (DATABASE_URL and PG* unset for the child).
+ */
+import assert from 'node:assert/strict'
+import { readdirSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { pathToFileURL } from 'node:url'
+import { ROOT, TSX, removeDir, run, tempDir } from './cli/harness.ts'
+
+const EXAMPLES = join(ROOT, 'examples')
+
+/** What each example must print (every example must at least exit with 0). */
+const EXPECTED: Readonly<Record<string, readonly RegExp[]>> = {
+  'quick-start.ts': [
+    /^database: embedded \(memory\)$/m,
+    /^saved catalog [0-9a-f-]{36} at revision 1$/m,
+    /^loaded: age of Alice = 42$/m,
+    /^equal to the saved catalog: true$/m,
+  ],
+  'json-interchange.ts': [
+    /^read back from the file: equal$/m,
+    /^stored at revision 1; loaded: equal$/m,
+    /^rejected: hierarchies\["com\.example\.reading"\]\.contents\.[0-9a-f-]{36}\.sensor: found the number 42/m,
+  ],
+  'typed-aspects.ts': [
+    /^Dune by Frank Herbert: 412 pages, in print: true$/m,
+    /^price 9\.99, pages null, inPrint stored: false$/m,
+    /^WRONG_TYPE: .*'pages'/m,
+    /^NOT_NULLABLE: .*'title'/m,
+    /^INVALID_DECIMAL: .*'price'/m,
+  ],
+  'optimistic-locking.ts': [
+    /^first save: revision 2$/m,
+    /^second save refused: catalog [0-9a-f-]{36} was changed by another writer/m,
+    /^retried: revision 3, counter = 2$/m,
+  ],
+}
+
+function runTs(file: string) {
+  return run(process.execPath, ['--import', TSX, file], { cwd: ROOT })
+}
+
+describe('examples', { concurrency: 2 }, () => {
+  const files = readdirSync(EXAMPLES)
+    .filter((name) => name.endsWith('.ts'))
+    .sort()
+
+  it('has the examples the README names', () => {
+    assert.deepEqual(Object.keys(EXPECTED).sort(), files.filter((f) => f in EXPECTED).sort())
+    for (const name of Object.keys(EXPECTED)) assert.ok(files.includes(name), name)
+  })
+
+  for (const name of files) {
+    it(`examples/${name} runs`, async () => {
+      const result = await runTs(join(EXAMPLES, name))
+      const shown = `exit ${result.code}\n${result.stdout}${result.stderr}`
+      assert.equal(result.code, 0, shown)
+      for (const expected of EXPECTED[name] ?? []) assert.match(result.stdout, expected, shown)
+    })
+  }
+})
+
+describe("the README's TypeScript example", () => {
+  let dir = ''
+  before(async () => {
+    dir = await tempDir('cheap-readme-ts-')
+  })
+  after(async () => removeDir(dir))
+
+  it('runs as written, importing the package from this checkout', async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8')
+    const section = readme.indexOf('## In TypeScript')
+    const start = readme.indexOf('```ts\n', section)
+    const end = readme.indexOf('\n```', start + 1)
+    assert.ok(section >= 0 && start > section && end > start, 'no ts block in "In TypeScript"')
+    const code = readme.slice(start + '```ts\n'.length, end)
+    assert.match(code, /from 'cheap-db-postgres'/)
+    const source = pathToFileURL(join(ROOT, 'src', 'index.ts')).href
+    // .mts: an ES module wherever the temporary directory is.
+    const file = join(dir, 'readme-example.mts')
+    await writeFile(file, code.replaceAll("from 'cheap-db-postgres'", `from '${source}'`))
+    const result = await runTs(file)
+    assert.equal(result.code, 0, `${result.stdout}${result.stderr}`)
+  })
+})
