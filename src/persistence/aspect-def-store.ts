@@ -185,7 +185,11 @@ export async function saveAspectDefs(
  * to lock) makes the insert wait for it and skip the row; such defs are then checked against the
  * now committed rows like any stored def, once.
  */
-async function insertDefs(db: Executor, defs: readonly AspectDef[], raced: boolean): Promise<number> {
+async function insertDefs(
+  db: Executor,
+  defs: readonly AspectDef[],
+  raced: boolean,
+): Promise<number> {
   const rows = defs.map(
     (d) =>
       sql`(${d.globalId}::uuid, ${d.name}, ${d.hash()}::int8, ${d.isReadable}, ${d.isWritable}, ${d.canAddProperties}, ${d.canRemoveProperties})`,
@@ -198,7 +202,9 @@ async function insertDefs(db: Executor, defs: readonly AspectDef[], raced: boole
   )
   const done = new Set(inserted.rows.map((r) => r.aspect_def_id))
   const fresh = defs.filter((d) => done.has(d.globalId))
-  const props = fresh.flatMap((d) => d.propertyDefs().map((p, i) => ({ def: d, prop: p, index: i })))
+  const props = fresh.flatMap((d) =>
+    d.propertyDefs().map((p, i) => ({ def: d, prop: p, index: i })),
+  )
   await insertProperties(db, props)
   const late = defs.filter((d) => !done.has(d.globalId))
   const written = fresh.length + props.length

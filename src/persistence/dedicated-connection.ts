@@ -75,18 +75,30 @@ async function copyLines(
 ): Promise<void> {
   const quoted = columns.map((c) => `"${c}"`).join(', ')
   const stream = client.query(copyFrom(`COPY "${table}" (${quoted}) FROM STDIN`))
+  let failed = false
   const done = new Promise<void>((resolve, reject) => {
     stream.on('finish', resolve)
-    stream.on('error', reject)
+    stream.on('error', (error) => {
+      failed = true
+      reject(error)
+    })
   })
+  // The server may refuse the data (a constraint, a too long key, a terminated session) while
+  // lines are still being written: that rejection must not go unhandled (it would end the
+  // process), a 'drain' that never comes must not be awaited, and the failed stream must not be
+  // written to again. `await done` below then throws the server's error.
+  done.catch(() => {})
   let buffer = ''
   for (const line of lines) {
     buffer += line
     if (buffer.length >= BATCH_CHARS) {
-      if (!stream.write(buffer)) await new Promise((resolve) => stream.once('drain', resolve))
+      if (failed) break
+      if (!stream.write(buffer)) {
+        await Promise.race([new Promise((resolve) => stream.once('drain', resolve)), done])
+      }
       buffer = ''
     }
   }
-  stream.end(buffer)
+  if (!failed) stream.end(buffer)
   await done
 }

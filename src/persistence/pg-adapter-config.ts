@@ -98,7 +98,10 @@ export function checkAdapterOptions(options: PostgresAdapterOptions): void {
   }
   for (const name of ['connectTimeoutMs', 'statementTimeoutMs', 'poolTimeoutMs'] as const) {
     const value: unknown = options[name]
-    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+    if (
+      value !== undefined &&
+      !(typeof value === 'number' && Number.isFinite(value) && value >= 0)
+    ) {
       throw new CheapValidationError(
         `${name} must be a number of milliseconds, 0 or more, got ${describe(value)}`,
         { reason: 'INVALID_ARGUMENT' },

@@ -46,7 +46,10 @@ export async function openPgBackend(
   }
   const checkout = poolCheckout(pool, options)
   const db = new Kysely<CheapDatabase>({
-    dialect: new PostgresDialect({ pool: { connect: checkout, end: () => pool.end() }, cursor: Cursor }),
+    dialect: new PostgresDialect({
+      pool: { connect: checkout, end: () => pool.end() },
+      cursor: Cursor,
+    }),
   })
   return {
     kind: 'pg',

@@ -4,6 +4,7 @@ import {
   CheapIntegrityError,
   CheapSchemaMismatchError,
   CheapTimeoutError,
+  CheapValidationError,
   isCheapError,
 } from '../errors.ts'
 
@@ -31,7 +32,8 @@ const INTEGRITY_KINDS: Readonly<Record<string, string>> = {
 const SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
 const BROKEN_CONNECTION = /^Connection terminated|^Client has encountered a connection error/
 // Kysely's and pg-pool's words for a call through an adapter after `adapter.close()`.
-const CLOSED = /^driver has already been destroyed$|^Cannot use a pool after calling end on the pool$/
+const CLOSED =
+  /^driver has already been destroyed$|^Cannot use a pool after calling end on the pool$/
 
 /**
  * Maps a driver error to the {@link CheapError} family by SQLSTATE (`error.code`); `context`
@@ -78,6 +80,13 @@ export function mapDatabaseError(error: unknown, context?: string, target = 'Pos
       options,
     )
   }
+  if (code === '54000' && /index row/.test(message)) {
+    return new CheapValidationError(
+      `${prefix}a name too long for the database: ${tooLongWhat(message)} must stay under about ` +
+        `2,700 bytes of UTF-8 (after compression) to be indexed (${message})`,
+      { ...options, reason: 'TOO_LONG' },
+    )
+  }
   if (code === '57014') {
     return new CheapTimeoutError(`${prefix}statement cancelled (57014): ${message}`, options)
   }
@@ -109,6 +118,20 @@ export function mapDatabaseError(error: unknown, context?: string, target = 'Pos
     )
   }
   return error
+}
+
+/** Which user-chosen text an index that overflowed (54000 "index row size …") holds. */
+function tooLongWhat(message: string): string {
+  const index = /for index "([^"]+)"/.exec(message)?.[1] ?? ''
+  if (index === 'aspect_def_name_key') return 'an AspectDef name'
+  if (/property_def|property_value|property_list|column_mapping/.test(index))
+    return 'a property name'
+  if (index.includes('entity_directory')) return 'an entity directory key'
+  if (index.includes('entity_tree_node')) {
+    return 'an entity tree path (the node names from the root down, joined by "/")'
+  }
+  if (index.startsWith('hierarchy')) return 'a hierarchy name'
+  return 'every name, directory key and tree path'
 }
 
 function stringField(value: unknown): string | undefined {
