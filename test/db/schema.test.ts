@@ -204,7 +204,7 @@ forEachBackend('schema bootstrap', (backend) => {
 
   // Only PGlite's database is private to the test: on the server, tests never touch public.
   const onPublic = backend.name === 'pglite' ? it : () => undefined
-  onPublic('drops only its own tables and function from the public schema', async () => {
+  void onPublic('drops only its own tables and function from the public schema', async () => {
     const { adapter } = plain
     assert.equal(adapter.schema, 'public')
     await PostgresSchema.createSchema(adapter, { includeAudit: true })
