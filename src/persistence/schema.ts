@@ -4,7 +4,7 @@ import type { PostgresAdapter } from './adapter.ts'
 import { quoteIdentifier, validateSchemaName } from './identifiers.ts'
 import { AUDIT_VERSION, readSchemaFiles } from './schema-files.ts'
 import type { SchemaFile } from './schema-files.ts'
-import { dropDedicatedTablesSql } from './mapping/map-aspect-def.ts'
+import { dropDedicatedTablesSql, mappedTables } from './mapping/map-aspect-def.ts'
 import { hasAuditColumns, listTables, readLedger, schemaExists } from './schema-inspection.ts'
 import type { AppliedSchemaFile } from './schema-inspection.ts'
 import { TABLE_NAMES, TABLES } from './tables.ts'
@@ -164,7 +164,9 @@ export class PostgresSchema {
         const exists = await schemaExists(db, schema)
         const tables = exists ? await listTables(db, schema) : []
         const ledger = await readLedger(db, schema)
-        const known = new Set<string>(TABLE_NAMES)
+        // Tables holding AspectDefs (mapAspectDef, adoptTable) are expected too.
+        const mapped = exists ? await mappedTables(db as unknown as Kysely<unknown>, schema) : []
+        const known = new Set<string>([...TABLE_NAMES, ...mapped])
         const present = new Set(tables)
         return {
           exists,
@@ -219,4 +221,6 @@ const CHEAP_FUNCTIONS = [
   'cheap_cascade_hierarchy_delete',
   'cheap_cascade_property_def_delete',
   'cheap_check_entity_delete',
+  'cheap_check_tree_parent_rows',
+  'cheap_cascade_tree_delete',
 ] as const

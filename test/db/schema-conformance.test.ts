@@ -189,6 +189,8 @@ forEachBackend('schema conformance', (backend) => {
       'aspect_cascade',
       'entity_check_delete',
       'hierarchy_cascade',
+      'hierarchy_entity_tree_node_cascade',
+      'hierarchy_entity_tree_node_parent_check',
       'property_def_cascade',
     ].sort()
     assert.deepEqual(await names(plain), expected)

@@ -368,4 +368,55 @@ forEachBackend('schema constraints', (backend) => {
     await db.deleteFrom('hierarchy').where('name', '=', 'list').execute()
     assert.equal(await count('hierarchy_entity_list'), 0)
   })
+
+  it('rejects a tree node whose parent is not in its tree and deletes subtrees with their root', async () => {
+    const db = database.adapter.db
+    await insertSampleCatalog(db)
+    const node = (id: string, parent: string, path: string) => ({
+      catalog_id: SAMPLE.catalogId,
+      hierarchy_name: 'tree',
+      node_id: id,
+      parent_node_id: parent,
+      node_key: path.slice(path.lastIndexOf('/') + 1),
+      node_path: path,
+      tree_order: 5,
+    })
+    await rejectsWith(
+      () =>
+        db
+          .insertInto('hierarchy_entity_tree_node')
+          .values(
+            node(
+              '70000000-0000-4000-8000-0000000000aa',
+              '70000000-0000-4000-8000-0000000000ff',
+              '/orphan',
+            ),
+          )
+          .execute(),
+      '23503',
+      'hierarchy_entity_tree_node_parent_fkey',
+    )
+    const grandchild = '70000000-0000-4000-8000-0000000000bb'
+    const childPath = (
+      await db
+        .selectFrom('hierarchy_entity_tree_node')
+        .select('node_path')
+        .where('node_id', '=', SAMPLE.childNodeId)
+        .executeTakeFirstOrThrow()
+    ).node_path
+    await db
+      .insertInto('hierarchy_entity_tree_node')
+      .values(node(grandchild, SAMPLE.childNodeId, `${childPath}/deeper`))
+      .execute()
+    await db
+      .deleteFrom('hierarchy_entity_tree_node')
+      .where('node_id', '=', SAMPLE.rootNodeId)
+      .execute()
+    const left = await db
+      .selectFrom('hierarchy_entity_tree_node')
+      .select('node_id')
+      .where('hierarchy_name', '=', 'tree')
+      .execute()
+    assert.deepEqual(left, [])
+  })
 })
