@@ -185,6 +185,25 @@ async function ensureLayout(
   return syncTable(trx, def, mapping)
 }
 
+/** The tables recorded in `schema`'s mappings (dedicated and adopted); empty without a schema. */
+export async function mappedTables(
+  db: Executor,
+  schema: string,
+  options: { readonly writableOnly?: boolean } = {},
+): Promise<string[]> {
+  const exists = await sql<{
+    t: string | null
+  }>`select to_regclass(quote_ident(${schema}) || '.aspect_table_mapping')::text as t`.execute(db)
+  if ((exists.rows[0]?.t ?? null) === null) return []
+  const filter = options.writableOnly === true ? sql`where not is_read_only` : sql``
+  const rows = await sql<{
+    table_name: string
+  }>`select table_name from ${sql.id(schema, 'aspect_table_mapping')} ${filter} order by table_name`.execute(
+    db,
+  )
+  return rows.rows.map((r) => r.table_name)
+}
+
 /**
  * Drops the dedicated (not adopted) tables of every mapping in `schema`, for
  * `PostgresSchema.truncate` / `dropSchema`, which remove the mappings: a dedicated table without
@@ -192,15 +211,7 @@ async function ensureLayout(
  * statement to run (empty when there is nothing to drop or no mapping table yet).
  */
 export async function dropDedicatedTablesSql(db: Executor, schema: string): Promise<string> {
-  const exists = await sql<{
-    t: string | null
-  }>`select to_regclass(quote_ident(${schema}) || '.aspect_table_mapping')::text as t`.execute(db)
-  if ((exists.rows[0]?.t ?? null) === null) return ''
-  const rows = await sql<{
-    table_name: string
-  }>`select table_name from ${sql.id(schema, 'aspect_table_mapping')} where not is_read_only order by table_name`.execute(
-    db,
-  )
-  if (rows.rows.length === 0) return ''
-  return `DROP TABLE IF EXISTS ${rows.rows.map((r) => `${q(schema)}.${q(r.table_name)}`).join(', ')}`
+  const tables = await mappedTables(db, schema, { writableOnly: true })
+  if (tables.length === 0) return ''
+  return `DROP TABLE IF EXISTS ${tables.map((t) => `${q(schema)}.${q(t)}`).join(', ')}`
 }

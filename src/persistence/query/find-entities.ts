@@ -19,13 +19,17 @@ export interface FindEntitiesOptions<D extends AspectDef = AspectDef> {
   /** Sort by a single-valued property's effective value (nulls last), then map order. */
   readonly orderBy?:
     | QueryPropertyName<D>
-    | { readonly property: QueryPropertyName<D>; readonly direction?: 'asc' | 'desc' }
+    | {
+        readonly property: QueryPropertyName<D>
+        readonly direction?: 'asc' | 'desc' | undefined
+      }
+    | undefined
   /** At most this many results: 1 to 100,000, default 1,000. */
-  readonly limit?: number
+  readonly limit?: number | undefined
   /** Keyset pagination: only results after this entity (the last one of the previous page). */
-  readonly after?: string
+  readonly after?: string | undefined
   /** `ids` (default): entity ids; `aspects`: the aspects themselves. */
-  readonly select?: 'ids' | 'aspects'
+  readonly select?: 'ids' | 'aspects' | undefined
 }
 
 export interface IndexPropertyResult {

@@ -1,0 +1,121 @@
+import type { SizeResult } from './run-bench.ts'
+
+export interface RunInfo {
+  readonly date: string
+  readonly backend: 'pg' | 'pglite'
+  readonly serverVersion: string
+  readonly node: string
+  readonly command: string
+}
+
+const fmt = (n: number | null) => (n === null ? '–' : n.toLocaleString('en-US'))
+const pct = (n: number | null) => (n === null ? '–' : `${Math.round(n * 1000) / 10}%`)
+
+/** The Markdown summary: one row per size, figures and their ratios to the same-run baseline. */
+export function markdownReport(info: RunInfo, results: readonly SizeResult[]): string {
+  const lines = [
+    `# cheap-db-postgres benchmark — ${info.backend} (${info.serverVersion}), ${info.date}`,
+    '',
+    `Command: \`${info.command}\` on Node ${info.node}. Rows/s are stored rows per second; ratios are against PostgreSQL's own ceiling measured in the same run on the same backend.`,
+    '',
+    '| entities | stored rows | values | save rows/s | COPY rows/s | unnest rows/s | save/COPY | save/unnest | load rows/s | SELECT rows/s | load/SELECT | load peak RSS | re-save 0.1% | re-save/full | loadAspects p50/p95/p99 ms | upsertAspects p50/p95/p99 ms |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
+  ]
+  for (const r of results) {
+    lines.push(
+      `| ${fmt(r.entities)} | ${fmt(r.storedRows)} | ${fmt(r.values)} | ${fmt(r.saveRowsPerSec)} | ${fmt(r.baseline.copyRowsPerSec)} | ${fmt(r.baseline.unnestRowsPerSec)} | ${pct(r.ratios.saveVsCopy)} | ${pct(r.ratios.saveVsUnnest)} | ${fmt(r.loadRowsPerSec)} | ${fmt(r.baseline.selectRowsPerSec)} | ${pct(r.ratios.loadVsSelect)} | ${fmt(r.loadPeakRssMb)} MB | ${fmt(r.incremental.ms)} ms (${r.incremental.changedAspects} aspects, ${fmt(r.incremental.rowsWritten)} rows) | ${pct(r.incremental.shareOfFullSave)} | ${r.loadAspectLatencyMs.p50} / ${r.loadAspectLatencyMs.p95} / ${r.loadAspectLatencyMs.p99} | ${r.upsertAspectLatencyMs.p50} / ${r.upsertAspectLatencyMs.p95} / ${r.upsertAspectLatencyMs.p99} |`,
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** An SVG line chart of rows/s against N (log scale) for save, load and the baselines. */
+export function svgChart(info: RunInfo, results: readonly SizeResult[]): string {
+  const width = 720
+  const height = 420
+  const left = 80
+  const right = 170
+  const top = 40
+  const bottom = 50
+  const series = [
+    {
+      name: 'baseline COPY',
+      color: '#999999',
+      dash: '6 4',
+      values: results.map((r) => r.baseline.copyRowsPerSec),
+    },
+    {
+      name: 'baseline unnest',
+      color: '#bbbbbb',
+      dash: '2 3',
+      values: results.map((r) => r.baseline.unnestRowsPerSec),
+    },
+    {
+      name: 'baseline SELECT',
+      color: '#7fb3d5',
+      dash: '6 4',
+      values: results.map((r) => r.baseline.selectRowsPerSec),
+    },
+    { name: 'save', color: '#c0392b', dash: '', values: results.map((r) => r.saveRowsPerSec) },
+    { name: 'load', color: '#1f618d', dash: '', values: results.map((r) => r.loadRowsPerSec) },
+  ].filter((s) => s.values.some((v) => v !== null))
+  const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null))
+  const maxY = Math.max(1, ...all) * 1.1
+  const xs = results.map((r) => Math.log10(Math.max(1, r.entities)))
+  const minX = Math.min(...xs)
+  const maxX = Math.max(...xs, minX + 1)
+  const px = (x: number) => left + ((x - minX) / (maxX - minX)) * (width - left - right)
+  const py = (y: number) => height - bottom - (y / maxY) * (height - top - bottom)
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${left}" y="22" font-size="14" font-weight="bold">Rows per second against N entities — ${info.backend} (${escapeXml(info.serverVersion)}), ${info.date}</text>`,
+  ]
+  for (let i = 0; i <= 5; i++) {
+    const y = (maxY / 5) * i
+    out.push(
+      `<line x1="${left}" x2="${width - right}" y1="${py(y)}" y2="${py(y)}" stroke="#eeeeee"/>`,
+    )
+    out.push(
+      `<text x="${left - 8}" y="${py(y) + 4}" text-anchor="end">${Math.round(y / 1000)}k</text>`,
+    )
+  }
+  results.forEach((r, i) => {
+    out.push(
+      `<text x="${px(xs[i] ?? 0)}" y="${height - bottom + 18}" text-anchor="middle">${r.entities.toLocaleString('en-US')}</text>`,
+    )
+  })
+  out.push(
+    `<text x="${(left + width - right) / 2}" y="${height - 10}" text-anchor="middle">entities (log scale)</text>`,
+  )
+  out.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${height - bottom}" stroke="#333"/>`)
+  out.push(
+    `<line x1="${left}" x2="${width - right}" y1="${height - bottom}" y2="${height - bottom}" stroke="#333"/>`,
+  )
+  series.forEach((s, k) => {
+    const points = s.values
+      .map((v, i) => (v === null ? null : `${px(xs[i] ?? 0).toFixed(1)},${py(v).toFixed(1)}`))
+      .filter((p): p is string => p !== null)
+    out.push(
+      `<polyline fill="none" stroke="${s.color}" stroke-width="2.5" ${s.dash === '' ? '' : `stroke-dasharray="${s.dash}"`} points="${points.join(' ')}"/>`,
+    )
+    for (const p of points) {
+      const [x, y] = p.split(',')
+      out.push(`<circle cx="${x}" cy="${y}" r="3.5" fill="${s.color}"/>`)
+    }
+    const ly = top + 10 + k * 20
+    out.push(
+      `<line x1="${width - right + 15}" x2="${width - right + 45}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2.5" ${s.dash === '' ? '' : `stroke-dasharray="${s.dash}"`}/>`,
+    )
+    out.push(`<text x="${width - right + 52}" y="${ly + 4}">${s.name}</text>`)
+  })
+  out.push('</svg>')
+  return `${out.join('\n')}\n`
+}
+
+function escapeXml(text: string): string {
+  return text.replace(
+    /[<>&"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c,
+  )
+}

@@ -1,0 +1,54 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { PostgresAdapter } from '../src/persistence/adapter.ts'
+import { markdownReport, svgChart, type RunInfo } from './report.ts'
+import { runBench } from './run-bench.ts'
+
+// npm run bench -- [--entities 1000,10000,100000] [--url postgres://…] [--samples 200] [--out bench/results]
+const { values } = parseArgs({
+  options: {
+    entities: { type: 'string', default: '1000,10000,100000' },
+    url: { type: 'string' },
+    samples: { type: 'string', default: '200' },
+    out: { type: 'string', default: join(import.meta.dirname, 'results') },
+  },
+})
+const url =
+  values.url ?? (process.env['DATABASE_URL'] === '' ? undefined : process.env['DATABASE_URL'])
+const sizes = values.entities.split(',').map((s) => Number(s.trim()))
+if (sizes.some((n) => !Number.isInteger(n) || n < 10))
+  throw new Error(`--entities takes integers ≥ 10, got ${values.entities}`)
+
+const probe =
+  url === undefined
+    ? await PostgresAdapter.embedded()
+    : await PostgresAdapter.create({ connectionString: url })
+const health = await probe.healthCheck()
+await probe.close()
+const backend = url === undefined ? 'pglite' : 'pg'
+const info: RunInfo = {
+  date: new Date().toISOString().slice(0, 10),
+  backend,
+  serverVersion: health.serverVersion,
+  node: process.version,
+  command: `npm run bench -- --entities ${sizes.join(',')}${url === undefined ? '' : ' --url <server>'}`,
+}
+console.log(`benchmark on ${backend} (${health.serverVersion}), sizes ${sizes.join(', ')}`)
+const results = await runBench({
+  url,
+  sizes,
+  samples: Number(values.samples),
+  log: (line) => console.log(line),
+  onProgress: (label) => {
+    if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K… ${label}`)
+  },
+})
+if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K')
+await mkdir(values.out, { recursive: true })
+const base = join(values.out, `${info.date}-${backend}`)
+await writeFile(`${base}.json`, `${JSON.stringify({ ...info, results }, null, 2)}\n`)
+await writeFile(`${base}.md`, markdownReport(info, results))
+await writeFile(`${base}.svg`, svgChart(info, results))
+console.log(markdownReport(info, results))
+console.log(`wrote ${base}.json, ${base}.md and ${base}.svg`)
