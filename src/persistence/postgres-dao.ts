@@ -33,6 +33,9 @@ import {
 } from './partial-membership.ts'
 import { addTreeNodes, removeTreeNodes, type TreeNodeInput } from './partial-tree.ts'
 import { mapDatabaseError } from './sql-errors.ts'
+import { quoteIdentifier } from './identifiers.ts'
+import { TABLE_NAMES, TABLES } from './tables.ts'
+
 import type { AspectDefCache } from './aspect-fetch.ts'
 import { AspectDef } from '../model/aspect-def.ts'
 import type { AspectMap } from '../model/hierarchy/aspect-map.ts'
@@ -61,6 +64,9 @@ import {
   type IndexPropertyResult,
 } from './query/find-entities.ts'
 import type { Where } from './query/predicate.ts'
+
+/** A save of at least this many rows refreshes the statistics of the tables it wrote. */
+const ANALYZE_AFTER_ROWS = 10_000
 
 export interface CatalogSummary {
   readonly catalogId: string
@@ -176,10 +182,23 @@ export class PostgresDao {
         ),
       )
       setCatalogState(catalog, this.#key, snapshotCatalog(catalog, result.revision))
+      if (result.rowsWritten >= ANALYZE_AFTER_ROWS) await this.#analyze()
       return { revision: result.revision, mode: result.mode, rowsWritten: result.rowsWritten }
     } catch (error) {
       throw mapDatabaseError(error, `saving catalog ${catalog.globalId}`, this.#adapter.target)
     }
+  }
+
+  /**
+   * Refreshes the planner's statistics of the bulk tables after a large save. Fresh tables look
+   * empty to the planner (PGlite runs no autovacuum at all), and single-aspect reads then filter
+   * a whole AspectMap instead of probing the key: 7.5 ms instead of 0.03 ms at 10,000 entities.
+   */
+  async #analyze(): Promise<void> {
+    const tables = TABLE_NAMES.filter((t) => TABLES[t].group === 'catalog').map((t) =>
+      quoteIdentifier(t),
+    )
+    await this.#adapter.execScript(`ANALYZE ${tables.join(', ')}`)
   }
 
   /** Loads a catalog, or `null` when none is stored under `catalogId`. */
@@ -486,7 +505,7 @@ export class PostgresDao {
     const def = first instanceof Object ? (first as { def?: unknown }).def : undefined
     return this.#partial(`upserting aspects '${aspectDefName}' of catalog ${catalogId}`, () =>
       withDedicatedRows(this.#db, this.#mappings, isAspectDef(def) ? [def] : [], (dedicated) =>
-        upsertAspects(this.#db, catalogId, aspectDefName, list, dedicated),
+        upsertAspects(this.#db, catalogId, aspectDefName, list, dedicated, this.#defCache),
       ),
     )
   }
