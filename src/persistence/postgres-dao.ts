@@ -198,7 +198,8 @@ export class PostgresDao {
     const tables = TABLE_NAMES.filter((t) => TABLES[t].group === 'catalog').map((t) =>
       quoteIdentifier(t),
     )
-    await this.#adapter.execScript(`ANALYZE ${tables.join(', ')}`)
+    // Best effort, after the commit: a failure here must not report a committed save as failed.
+    await this.#adapter.execScript(`ANALYZE ${tables.join(', ')}`).catch(() => undefined)
   }
 
   /** Loads a catalog, or `null` when none is stored under `catalogId`. */
