@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely'
 import { CheapConflictError } from '../errors.ts'
-import type { AspectDef } from '../model/aspect-def.ts'
 import type { Catalog } from '../model/catalog.ts'
 import type { Hierarchy } from '../model/hierarchy/index.ts'
 import { PROPERTY_TYPE_CODES } from '../model/property-type.ts'
@@ -380,5 +379,3 @@ async function deleteAspectValuesNotIn(
     trx,
   )
 }
-
-export type { AspectDef }

@@ -1,5 +1,5 @@
 import type { DateTime } from 'luxon'
-import type { PropertyTypeCode, PropertyValueTypes, ScalarValue } from '../model/property-type.ts'
+import type { PropertyTypeCode, PropertyValueTypes } from '../model/property-type.ts'
 import { dateTimeFromInstantAndZone, zoneToText } from '../model/values/java-date-time.ts'
 import {
   decimalFromPlain,
@@ -153,9 +153,3 @@ export function toUint8Array(raw: unknown): Uint8Array {
   }
   throw new Error(`unexpected bytea value from the database: ${typeof raw}`)
 }
-
-export function codecFor(type: PropertyTypeCode): ValueCodec<PropertyTypeCode> {
-  return VALUE_CODECS[type] as unknown as ValueCodec<PropertyTypeCode>
-}
-
-export type { ScalarValue }

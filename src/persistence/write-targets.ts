@@ -1,6 +1,6 @@
 import type { PropertyTypeCode } from '../model/property-type.ts'
 import type { WriteColumn, WriteTarget } from './bulk-write.ts'
-import { VALUE_CODECS, type ValueTable } from './value-codecs.ts'
+import { VALUE_CODECS } from './value-codecs.ts'
 
 const col = (name: string, sqlType: string): WriteColumn => ({ name, sqlType })
 
@@ -94,5 +94,3 @@ export const VALUE_TARGETS: { readonly [T in PropertyTypeCode]: WriteTarget } = 
   CLB: valueTarget('CLB'),
   BLB: valueTarget('BLB'),
 }
-
-export type { ValueTable }
