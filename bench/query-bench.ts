@@ -28,7 +28,7 @@ import {
 import { PostgresAdapter } from '../src/persistence/adapter.ts'
 import { PostgresDao } from '../src/persistence/postgres-dao.ts'
 import type { Predicate, WhereBuilder } from '../src/persistence/query/predicate.ts'
-import { PostgresSchema } from '../src/persistence/schema.ts'
+import { PostgresSchema } from '../src/persistence/schema/postgres-schema.ts'
 
 const { values: args } = parseArgs({
   options: {

@@ -36,7 +36,7 @@ export {
   type CreateSchemaResult,
   type SchemaOptions,
   type SchemaStatus,
-} from './persistence/schema.ts'
+} from './persistence/schema/postgres-schema.ts'
 export {
   PostgresDao,
   type CatalogSummary,

@@ -72,7 +72,7 @@ describe('the npm package', () => {
       'dist/src/index.js',
       'dist/src/index.d.ts',
       'dist/src/cli/main.js',
-      'dist/src/persistence/schema-files.js',
+      'dist/src/persistence/schema/steps.js',
       'schema/001-migration-ledger.sql',
       'dist/schema/001-migration-ledger.sql',
     ]) {

@@ -1,4 +1,4 @@
-import { PostgresSchema, type SchemaStatus } from '../persistence/schema.ts'
+import { PostgresSchema, type SchemaStatus } from '../persistence/schema/postgres-schema.ts'
 import { booleanOption } from './args.ts'
 import type { CommandSpec } from './command.ts'
 import type { CommandContext } from './context.ts'
@@ -6,24 +6,33 @@ import { openDatabase } from './database.ts'
 import { EXIT, UsageError } from './exit-codes.ts'
 import { table } from './table.ts'
 
-const ACTIONS = ['create', 'drop', 'status'] as const
+const ACTIONS = ['create', 'migrate', 'drop', 'status'] as const
 type Action = (typeof ACTIONS)[number]
 
 export const schemaCommand: CommandSpec = {
   name: 'schema',
-  summary: 'create, drop or inspect the CHEAP tables',
-  synopsis: 'create|drop|status',
-  usage: ['cheap schema create [--audit]', 'cheap schema drop', 'cheap schema status'],
+  summary: 'create, upgrade, drop or inspect the CHEAP tables',
+  synopsis: 'create|migrate|drop|status',
+  usage: [
+    'cheap schema create [--audit]',
+    'cheap schema migrate',
+    'cheap schema drop',
+    'cheap schema status',
+  ],
   description: [
-    'create   creates the CHEAP tables (idempotent: only what is missing is applied);',
-    '         --audit adds created_at/updated_at columns maintained by triggers.',
+    'create   creates the CHEAP tables (does nothing when they are current); --audit adds',
+    '         created_at/updated_at columns maintained by triggers. A schema made by an',
+    '         earlier version of cheap-db-postgres is left alone: migrate it.',
+    'migrate  upgrades a schema made by an earlier version to this one, one step (one',
+    '         transaction) at a time, keeping every catalog; creates a missing schema.',
     'drop     drops them, and every catalog with them (a schema other than public is',
     '         dropped whole).',
-    'status   reports the applied schema files and missing or unexpected tables; exits',
-    '         with 0 when the schema is complete, 7 when it is missing or incomplete.',
+    'status   reports the schema version, pending steps and missing or unexpected tables;',
+    '         exits with 0 when the schema is current, 7 otherwise.',
     '',
-    'The embedded database gets its schema automatically on first use, and `cheap import`',
-    'creates it on a server too; other commands on a server without it exit with 7.',
+    'The embedded database gets its schema automatically on first use (and is migrated',
+    'automatically), and `cheap import` creates it on a server too; other commands on a',
+    'server without a current schema exit with 7.',
   ],
   options: {
     audit: { type: 'boolean', description: 'create: also add the audit columns and triggers' },
@@ -31,6 +40,7 @@ export const schemaCommand: CommandSpec = {
   positionals: { min: 1, max: 1 },
   examples: [
     'cheap schema create --audit',
+    'cheap schema migrate',
     'cheap schema status --json',
     'cheap --url postgres://localhost/cheap --schema cheap_app schema create',
   ],
@@ -58,7 +68,26 @@ export const schemaCommand: CommandSpec = {
           ctx.json({ schema: adapter.schema, database: adapter.target, ...result })
         else if (result.applied.length === 0)
           ctx.out(`the CHEAP schema in ${where} is up to date (version ${result.version})`)
-        else ctx.out(`created the CHEAP schema in ${where}: applied ${result.applied.join(', ')}`)
+        else if (result.applied.length === 0)
+          ctx.out(`added audit columns to the CHEAP schema in ${where} (version ${result.version})`)
+        else ctx.out(`created the CHEAP schema in ${where}: version ${result.version}`)
+        return EXIT.OK
+      }
+      if (action === 'migrate') {
+        const result = await PostgresSchema.migrate(adapter, {
+          onStep: (step) => ctx.progress.phase(`applying ${step.name}`),
+        })
+        if (ctx.global.json)
+          ctx.json({ schema: adapter.schema, database: adapter.target, ...result })
+        else if (result.from === null)
+          ctx.out(`created the CHEAP schema in ${where}: version ${result.to}`)
+        else if (result.applied.length === 0)
+          ctx.out(`the CHEAP schema in ${where} is up to date (version ${result.to})`)
+        else
+          ctx.out(
+            `migrated the CHEAP schema in ${where} from version ${result.from} to ${result.to}: ` +
+              `applied ${result.applied.join(', ')}`,
+          )
         return EXIT.OK
       }
       if (action === 'drop') {
@@ -70,7 +99,7 @@ export const schemaCommand: CommandSpec = {
         return EXIT.OK
       }
       const status = await PostgresSchema.status(adapter)
-      const complete = status.version !== null && status.missingTables.length === 0
+      const complete = status.state === 'current'
       if (ctx.global.json)
         ctx.json({ schema: adapter.schema, database: adapter.target, complete, ...status })
       else printStatus(ctx, where, status, complete)
@@ -91,20 +120,34 @@ function printStatus(
   status: SchemaStatus,
   complete: boolean,
 ): void {
-  if (status.version === null) {
+  if (status.state === 'absent') {
     ctx.out(`the CHEAP schema is not created in ${where}`)
     ctx.out('create it with `cheap schema create`')
     return
   }
+  const words: Record<SchemaStatus['state'], string> = {
+    absent: 'absent',
+    current: 'current',
+    outdated: `OUTDATED (this cheap-db-postgres needs version ${status.libraryVersion})`,
+    newer: 'NEWER than this cheap-db-postgres',
+    conflict: 'in CONFLICT with this cheap-db-postgres',
+    damaged: 'DAMAGED',
+  }
   ctx.out(
-    `the CHEAP schema in ${where} is ${complete ? 'complete' : 'INCOMPLETE'}: ` +
-      `version ${status.version}, audit columns ${status.hasAudit ? 'on' : 'off'}`,
+    `the CHEAP schema in ${where} is ${words[status.state]}: ` +
+      `version ${status.version ?? '-'}, audit columns ${status.hasAudit ? 'on' : 'off'}`,
   )
   const rows = [
     ...status.applied.map((file) => ['applied', file.name, file.appliedAt]),
+    ...status.pending.map((step) => ['pending', step.name, '']),
     ...status.missingTables.map((table) => ['missing table', table, '']),
     ...status.unexpectedTables.map((table) => ['unexpected table', table, '']),
   ]
   for (const line of table(['', 'NAME', 'APPLIED AT'], rows)) ctx.out(`  ${line}`)
-  if (!complete) ctx.out('repair it with `cheap schema create`')
+  for (const problem of status.problems) ctx.out(problem)
+  if (status.state === 'outdated') ctx.out('upgrade it with `cheap schema migrate`')
+  if (status.state === 'damaged')
+    ctx.out('export the catalogs, `cheap schema drop`, `cheap schema create`, and import them')
+  if (!complete && status.state !== 'outdated' && status.state !== 'damaged')
+    ctx.out('use the version of cheap-db-postgres that made it')
 }

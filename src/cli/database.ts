@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { isCheapError } from '../errors.ts'
 import { PostgresAdapter } from '../persistence/adapter.ts'
-import { PostgresSchema } from '../persistence/schema.ts'
+import { PostgresSchema } from '../persistence/schema/postgres-schema.ts'
 import type { CommandContext, DatabaseChoice } from './context.ts'
 import { lockDataDir } from './data-dir-lock.ts'
 import { CliError, EXIT, exitCodeOf } from './exit-codes.ts'
@@ -84,10 +84,23 @@ export async function openDatabase(
   return { adapter, close }
 }
 
-/** Creates the CHEAP schema when it is missing or incomplete (keeping its audit choice). */
+/**
+ * Creates the CHEAP schema when it is missing; on the embedded database (the user's own local
+ * store) an outdated schema is also migrated, saying so on stderr. A server's outdated schema is
+ * an administrator's decision: createSchema then fails and says to run `cheap schema migrate`.
+ */
 async function ensureSchema(ctx: CommandContext, adapter: PostgresAdapter): Promise<void> {
   const status = await PostgresSchema.status(adapter)
-  if (status.version !== null && status.missingTables.length === 0) return
+  if (status.state === 'current') return
+  if (status.state === 'outdated' && adapter.kind === 'pglite') {
+    const result = await PostgresSchema.migrate(adapter, {
+      onStep: (step) => ctx.progress.phase(`migrating the embedded database: ${step.name}`),
+    })
+    ctx.info(
+      `migrated the embedded database ${adapter.target} from schema version ${result.from} to ${result.to}`,
+    )
+    return
+  }
   ctx.progress.phase('creating the CHEAP schema')
   await PostgresSchema.createSchema(adapter, { includeAudit: status.hasAudit })
 }

@@ -7,7 +7,7 @@ import { catalogFromJson, catalogToJson } from '../json/index.ts'
 import { catalogDiff } from '../model/equality.ts'
 import { PostgresAdapter } from '../persistence/adapter.ts'
 import { PostgresDao } from '../persistence/postgres-dao.ts'
-import { PostgresSchema } from '../persistence/schema.ts'
+import { PostgresSchema } from '../persistence/schema/postgres-schema.ts'
 import { TABLE_NAMES, TABLES } from '../persistence/tables.ts'
 import { buildSampleCatalog } from './sample-catalog.ts'
 

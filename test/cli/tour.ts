@@ -169,13 +169,10 @@ export function tour(target: TourTarget): void {
 
       const create = await run(['schema', 'create', '--audit'])
       expect(create, 0)
-      assert.match(
-        create.stdout,
-        /^created the CHEAP schema in .*: applied 001-migration-ledger\.sql, .*900-audit\.sql\n$/,
-      )
+      assert.match(create.stdout, /^created the CHEAP schema in .*: version \d+\n$/)
       const after = await run(['schema', 'status'])
       expect(after, 0)
-      assert.match(after.stdout, /is complete: version 900, audit columns on/)
+      assert.match(after.stdout, /is current: version \d+, audit columns on/)
     })
   })
 }

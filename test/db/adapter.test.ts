@@ -17,7 +17,7 @@ import {
 } from '../../src/errors.ts'
 import { PostgresAdapter } from '../../src/persistence/adapter.ts'
 import { describeTarget, maskConnectionString } from '../../src/persistence/connection-target.ts'
-import { PostgresSchema } from '../../src/persistence/schema.ts'
+import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
 import { mapDatabaseError } from '../../src/persistence/sql-errors.ts'
 import { forEachBackend, PG_TEST_URL, randomSchemaName } from './backends.ts'
 import type { TestDatabase } from './backends.ts'

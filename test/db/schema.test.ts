@@ -3,8 +3,8 @@ import { after, before, it } from 'node:test'
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { CheapAuditedDatabase, CheapDatabase } from '../../src/persistence/database.ts'
-import { PostgresSchema } from '../../src/persistence/schema.ts'
-import { readSchemaFiles } from '../../src/persistence/schema-files.ts'
+import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
+import { readSchemaSteps } from '../../src/persistence/schema/steps.ts'
 import { AUDITED_TABLE_NAMES, TABLE_NAMES, TABLES } from '../../src/persistence/tables.ts'
 import { forEachBackend, randomSchemaName } from './backends.ts'
 import type { TestDatabase } from './backends.ts'
@@ -60,6 +60,8 @@ async function columnsOf(db: Kysely<CheapDatabase>, schema: string, table: strin
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+const latest = Math.max(...(await readSchemaSteps()).map((step) => step.version))
+
 forEachBackend('schema bootstrap', (backend) => {
   let plain: TestDatabase
   let audited: TestDatabase
@@ -78,7 +80,7 @@ forEachBackend('schema bootstrap', (backend) => {
     const objects = await schemaObjects(adapter.db, schema)
     const recorded = await ledger(adapter.db, schema)
     const result = await PostgresSchema.createSchema(adapter, { includeAudit: true })
-    assert.deepEqual(result, { applied: [], version: 900 })
+    assert.deepEqual(result, { applied: [], version: latest, addedAudit: false })
     assert.deepEqual(await schemaObjects(adapter.db, schema), objects)
     assert.deepEqual(await ledger(adapter.db, schema), recorded)
   })
@@ -87,22 +89,23 @@ forEachBackend('schema bootstrap', (backend) => {
     const { adapter, schema } = audited
     const objects = await schemaObjects(adapter.db, schema)
     const lookups = await adapter.db.selectFrom('property_type').selectAll().execute()
-    for (const file of await readSchemaFiles()) await adapter.execScript(file.sql)
+    for (const file of await readSchemaSteps()) await adapter.execScript(file.sql)
     assert.deepEqual(await schemaObjects(adapter.db, schema), objects)
     assert.deepEqual(await adapter.db.selectFrom('property_type').selectAll().execute(), lookups)
   })
 
   it('records each applied file with its version, name and checksum', async () => {
-    const files = await readSchemaFiles()
+    const files = await readSchemaSteps()
     const rows = await ledger(audited.adapter.db, audited.schema)
     assert.deepEqual(
       rows.map(({ version, name, checksum }) => ({ version, name, checksum })),
       files.map(({ version, name, checksum }) => ({ version, name, checksum })),
     )
+    // Audit columns are not a step: both ledgers are the same.
     const plainRows = await ledger(plain.adapter.db, plain.schema)
     assert.deepEqual(
       plainRows.map((row) => row.version),
-      files.map((file) => file.version).filter((version) => version !== 900),
+      files.map((file) => file.version),
     )
   })
 
@@ -119,7 +122,7 @@ forEachBackend('schema bootstrap', (backend) => {
         message: /002-lookups\.sql/,
       })
     } finally {
-      const file = (await readSchemaFiles()).find((f) => f.version === 2)
+      const file = (await readSchemaSteps()).find((f) => f.version === 2)
       await adapter.db
         .updateTable('schema_migration')
         .set({ checksum: file?.checksum ?? '' })
@@ -149,7 +152,7 @@ forEachBackend('schema bootstrap', (backend) => {
       await PostgresSchema.createSchema(adapter, { schema })
       assert.equal((await PostgresSchema.status(adapter, { schema })).hasAudit, false)
       const result = await PostgresSchema.createSchema(adapter, { schema, includeAudit: true })
-      assert.deepEqual(result, { applied: ['900-audit.sql'], version: 900 })
+      assert.deepEqual(result, { applied: [], version: latest, addedAudit: true })
       assert.equal((await PostgresSchema.status(adapter, { schema })).hasAudit, true)
     } finally {
       await PostgresSchema.dropSchema(adapter, { schema })
@@ -195,7 +198,7 @@ forEachBackend('schema bootstrap', (backend) => {
     assert.deepEqual(dropped.missingTables, TABLE_NAMES)
     try {
       const created = await PostgresSchema.createSchema(adapter, { schema })
-      assert.equal(created.version, 8)
+      assert.equal(created.version, latest)
       assert.deepEqual((await PostgresSchema.status(adapter, { schema })).missingTables, [])
     } finally {
       await PostgresSchema.dropSchema(adapter, { schema })
@@ -238,20 +241,27 @@ forEachBackend('schema bootstrap', (backend) => {
     }
   })
 
-  it('reports a dropped table as missing, an unknown one as unexpected, and repairs', async () => {
+  it('reports a dropped table as missing and an unknown one as unexpected, and refuses to guess', async () => {
     const { adapter } = plain
-    await adapter.execScript('DROP TABLE property_list; CREATE TABLE stray_table (id int)')
+    const schema = randomSchemaName('cheap_damaged')
     try {
-      const status = await PostgresSchema.status(adapter)
+      await PostgresSchema.createSchema(adapter, { schema })
+      await adapter.execScript(
+        `DROP TABLE ${schema}.property_list; CREATE TABLE ${schema}.stray_table (id int)`,
+      )
+      const status = await PostgresSchema.status(adapter, { schema })
       assert.equal(status.exists, true)
-      assert.equal(status.version, 8)
+      assert.equal(status.state, 'damaged')
+      assert.equal(status.version, latest)
       assert.deepEqual(status.missingTables, ['property_list'])
       assert.deepEqual(status.unexpectedTables, ['stray_table'])
-      const repaired = await PostgresSchema.createSchema(adapter)
-      assert.deepEqual(repaired.applied, [])
-      assert.deepEqual((await PostgresSchema.status(adapter)).missingTables, [])
+      // Steps transform what earlier steps made, so running them again cannot rebuild one table.
+      await assert.rejects(PostgresSchema.createSchema(adapter, { schema }), {
+        name: 'CheapSchemaMismatchError',
+        message: /lacks the table property_list \(dropped by hand\?\)/,
+      })
     } finally {
-      await adapter.execScript('DROP TABLE IF EXISTS stray_table')
+      await PostgresSchema.dropSchema(adapter, { schema })
     }
   })
 

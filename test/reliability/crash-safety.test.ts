@@ -19,7 +19,7 @@ import { catalogFromJson, catalogToJson } from '../../src/json/index.ts'
 import { catalogDiff, type AspectDef, type Catalog } from '../../src/model/index.ts'
 import { PostgresAdapter } from '../../src/persistence/adapter.ts'
 import { PostgresDao } from '../../src/persistence/postgres-dao.ts'
-import { PostgresSchema } from '../../src/persistence/schema.ts'
+import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
 import { randomSchemaName } from '../db/backends.ts'
 import { describeOnServer } from './on-server.ts'
 import {

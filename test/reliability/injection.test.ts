@@ -21,7 +21,7 @@ import {
 } from '../../src/model/index.ts'
 import { PostgresAdapter } from '../../src/persistence/adapter.ts'
 import { PostgresDao } from '../../src/persistence/postgres-dao.ts'
-import { PostgresSchema } from '../../src/persistence/schema.ts'
+import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
 import { forEachBackend, PG_TEST_URL, type TestDatabase } from '../db/backends.ts'
 import {
   assertSameFingerprint,
