@@ -60,10 +60,10 @@ export function svgChart(info: RunInfo, results: readonly SizeResult[]): string 
     { name: 'load', color: '#1f618d', dash: '', values: results.map((r) => r.loadRowsPerSec) },
   ].filter((s) => s.values.some((v) => v !== null))
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null))
-  const maxY = Math.max(1, ...all) * 1.1
+  const maxY = Math.max(1, ...all) * 1.1 // bounded-spread: a few series × benchmark sizes
   const xs = results.map((r) => Math.log10(Math.max(1, r.entities)))
-  const minX = Math.min(...xs)
-  const maxX = Math.max(...xs, minX + 1)
+  const minX = Math.min(...xs) // bounded-spread: one per benchmark size
+  const maxX = Math.max(...xs, minX + 1) // bounded-spread: one per benchmark size
   const px = (x: number) => left + ((x - minX) / (maxX - minX)) * (width - left - right)
   const py = (y: number) => height - bottom - (y / maxY) * (height - top - bottom)
   const out: string[] = [

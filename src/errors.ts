@@ -32,6 +32,7 @@ export type CheapErrorCode = (typeof CHEAP_ERROR_CODES)[number]
 export const VALIDATION_REASONS = [
   'WRONG_TYPE',
   'NOT_NULLABLE',
+  'MISSING_PROPERTY',
   'OUT_OF_RANGE',
   'TOO_LONG',
   'INVALID_TEXT',

@@ -37,7 +37,7 @@ export const listCommand: CommandSpec = {
         const page = await dao.listCatalogs(
           after === undefined ? { limit: size } : { limit: size, after },
         )
-        catalogs.push(...page)
+        for (const summary of page) catalogs.push(summary)
         if (page.length < size) break
         after = page[page.length - 1]?.catalogId
       }

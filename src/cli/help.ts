@@ -7,7 +7,7 @@ function optionLines(specs: OptionSpecs): string[] {
     const flag = `${spec.short === undefined ? '    ' : `-${spec.short}, `}--${name}`
     return [spec.valueName === undefined ? flag : `${flag} ${spec.valueName}`, spec.description]
   })
-  const width = Math.max(...rows.map(([flag]) => (flag ?? '').length))
+  const width = rows.reduce((w, [flag]) => Math.max(w, (flag ?? '').length), 0)
   return rows.map(([flag, text]) => `  ${(flag ?? '').padEnd(width)}  ${text ?? ''}`)
 }
 
@@ -18,7 +18,7 @@ const DATABASE_NOTE = [
 
 /** `cheap --help`. */
 export function mainHelp(commands: readonly CommandSpec[], version: string): string {
-  const width = Math.max(...commands.map((c) => `${c.name} ${c.synopsis}`.length))
+  const width = commands.reduce((w, c) => Math.max(w, `${c.name} ${c.synopsis}`.length), 0)
   return [
     `cheap ${version}: CHEAP catalogs on PostgreSQL or embedded PGlite`,
     '',

@@ -125,8 +125,9 @@ export function buildSampleCatalog(options: SampleOptions = {}): Catalog {
   }
   catalog
     .createEntityList('queue')
-    .add(...ids.filter((_, i) => i % 3 === 0), ...ids.slice(0, Math.min(3, n)))
-  catalog.createEntitySet('active').add(...ids.filter((_, i) => i % 2 === 1))
+    .addAll(ids.filter((_, i) => i % 3 === 0))
+    .addAll(ids.slice(0, Math.min(3, n)))
+  catalog.createEntitySet('active').addAll(ids.filter((_, i) => i % 2 === 1))
   const directory = catalog.createEntityDirectory('byName', { version: 2n })
   ids.forEach((id, i) => directory.set(`person-${i}`, id))
   const tree = catalog.createEntityTree('org', { version: 3n })

@@ -1,4 +1,4 @@
-import { v4 as uuidV4 } from 'uuid'
+import { v5 as uuidV5 } from 'uuid'
 import { CheapValidationError } from '../errors.ts'
 import { checkUuid } from './entity.ts'
 import { hashAspectDef } from './hash/def-hash.ts'
@@ -19,7 +19,10 @@ export type PropertyNames<Ps extends readonly PropertyDef[]> = keyof PropertyDef
 
 export interface AspectDefOptions<Ps extends readonly PropertyDef[]> {
   readonly name: string
-  /** Canonical lower-case UUID; a random one when omitted. */
+  /**
+   * Canonical lower-case UUID. When omitted, the id is derived from the name
+   * ({@link defaultAspectDefId}), so the same def gets the same id in every process and run.
+   */
   readonly globalId?: string
   readonly properties: Ps
   /** Default true. */
@@ -65,7 +68,7 @@ export class AspectDef<Ps extends readonly PropertyDef[] = readonly PropertyDef[
     this.name = checkName('AspectDef', options.name)
     this.globalId =
       options.globalId === undefined
-        ? uuidV4()
+        ? defaultAspectDefId(this.name)
         : checkUuid(`AspectDef '${this.name}' globalId`, options.globalId)
     this.isReadable = flag(options.isReadable, true, this.name)
     this.isWritable = flag(options.isWritable, true, this.name)
@@ -233,6 +236,27 @@ export class AspectDef<Ps extends readonly PropertyDef[] = readonly PropertyDef[
     if (mine.length !== theirs.length) return false
     return mine.every((p, i) => p.equals(theirs[i] as PropertyDef))
   }
+}
+
+/**
+ * The namespace of {@link defaultAspectDefId} (RFC 9562 name-based UUIDs). Fixed forever: changing
+ * it would give every def made without a `globalId` a new id, and stored defs would then conflict.
+ */
+export const ASPECT_DEF_ID_NAMESPACE = '878038b0-36d0-4043-90f2-c65dc5bdd1b0'
+
+/**
+ * The id of an AspectDef created without `globalId`: the name-based (version 5) UUID of its name
+ * in {@link ASPECT_DEF_ID_NAMESPACE}. Deterministic, so a program that defines
+ * `com.example.person` finds its stored def on every run; the Java module, which picks a random
+ * id, interoperates through the id written in cheap-json.
+ *
+ * @example
+ * ```ts
+ * createAspectDef({ name: 'com.example.person', properties }).globalId === defaultAspectDefId('com.example.person')
+ * ```
+ */
+export function defaultAspectDefId(name: string): string {
+  return uuidV5(name, ASPECT_DEF_ID_NAMESPACE)
 }
 
 function flag(value: unknown, fallback: boolean, name: string): boolean {

@@ -78,15 +78,19 @@ export class Aspect<D extends AspectDef = AspectDef> {
     return this
   }
 
-  /** Makes `name` absent again. Needs the def's `canRemoveProperties`. */
+  /**
+   * Makes `name` absent again. Needs the def's `canRemoveProperties`, and a property that may be
+   * absent: a non-nullable property without a default must always have a value.
+   */
   unset(name: string): boolean {
-    this.#writable(name)
+    const prop = this.#writable(name)
     if (!this.def.canRemoveProperties) {
       throw new CheapValidationError(
         `AspectDef '${this.def.name}', property '${name}': values cannot be removed from aspects of this def (canRemoveProperties is false); set null instead`,
         { reason: 'NOT_MUTABLE', aspectDefName: this.def.name, propertyName: name },
       )
     }
+    if (isRequired(prop)) throw missingProperty(this.def, prop, this.entityId)
     const had = this.#values.delete(name)
     if (had) this.#changeCount++
     return had
@@ -174,8 +178,46 @@ export class Aspect<D extends AspectDef = AspectDef> {
 }
 
 /**
- * Creates an aspect of `def` for `entityId` with initial values (validated; omitted properties
- * stay absent). Writing checks the def's and each property's `isWritable`.
+ * A property that must be present in every aspect: non-nullable and without a default. (A
+ * nullable one reads as null when absent, a defaulted one as its default; this one would read
+ * as nothing at all.)
+ */
+export function isRequired(prop: PropertyDef): boolean {
+  return !prop.isNullable && !prop.hasDefaultValue
+}
+
+function missingProperty(
+  def: AspectDef,
+  prop: PropertyDef,
+  entityId: string,
+): CheapValidationError {
+  return new CheapValidationError(
+    `AspectDef '${def.name}', property '${prop.name}' is not nullable and has no default, so ` +
+      `every aspect needs a value for it; the aspect of entity ${entityId} has none`,
+    { reason: 'MISSING_PROPERTY', aspectDefName: def.name, propertyName: prop.name },
+  )
+}
+
+/**
+ * Checks that `aspect` has a value for every required property ({@link isRequired}) of its def:
+ * a {@link CheapValidationError} `MISSING_PROPERTY` otherwise. Creation checks this; saves and
+ * upserts check it again, because a def that gained a required property makes older aspects
+ * incomplete.
+ */
+export function checkRequiredProperties(aspect: Aspect): void {
+  const stored = Aspect.stored(aspect)
+  for (const prop of aspect.def.propertyDefs()) {
+    if (isRequired(prop) && !stored.has(prop.name)) {
+      throw missingProperty(aspect.def, prop, aspect.entityId)
+    }
+  }
+}
+
+/**
+ * Creates an aspect of `def` for `entityId` with initial values (validated). Omitted properties
+ * stay absent, except required ones ({@link isRequired}): omitting one is a
+ * {@link CheapValidationError} `MISSING_PROPERTY`. Writing checks the def's and each property's
+ * `isWritable`.
  */
 export function createAspect<D extends AspectDef>(
   def: D,
@@ -183,10 +225,11 @@ export function createAspect<D extends AspectDef>(
   values: AspectInit<D> = {},
 ): Aspect<D> {
   const aspect = Aspect.restore(def, toEntityId(entityId), new Map())
+  // An explicit `undefined` is refused like in set(): omit the property, or pass null.
   for (const [name, value] of Object.entries(values) as [string, PropertyValue][]) {
-    if (value === undefined) continue
     ;(aspect as Aspect).set(name, value)
   }
+  checkRequiredProperties(aspect)
   return aspect
 }
 
@@ -221,6 +264,19 @@ export function restoreAspect<D extends AspectDef>(
           ...(path === undefined ? {} : { path: `${path}.${name}` }),
         },
       )
+    }
+  }
+  for (const prop of def.propertyDefs()) {
+    if (isRequired(prop) && !checked.has(prop.name)) {
+      const error = missingProperty(def, prop, entityId)
+      throw path === undefined
+        ? error
+        : new CheapValidationError(error.message, {
+            reason: 'MISSING_PROPERTY',
+            aspectDefName: def.name,
+            propertyName: prop.name,
+            path: `${path}.${prop.name}`,
+          })
     }
   }
   return Aspect.restore(def, entityId, checked)

@@ -37,7 +37,7 @@ const owners = new WeakMap<Hierarchy, Catalog>()
  * const catalog = createCatalog({ species: 'SINK' })
  * const people = catalog.extend(person)
  * people.add(createAspect(person, newEntityId(), { name: 'Alice' }))
- * catalog.createEntityList('queue').add(...people.entityIds())
+ * catalog.createEntityList('queue').addAll(people.entityIds())
  * ```
  */
 export class Catalog {

@@ -1,7 +1,16 @@
-export { Aspect, createAspect, restoreAspect, type AspectInit } from './aspect.ts'
 export {
+  Aspect,
+  checkRequiredProperties,
+  createAspect,
+  isRequired,
+  restoreAspect,
+  type AspectInit,
+} from './aspect.ts'
+export {
+  ASPECT_DEF_ID_NAMESPACE,
   AspectDef,
   createAspectDef,
+  defaultAspectDefId,
   type AspectDefOptions,
   type AspectValues,
   type PropertyDefMap,

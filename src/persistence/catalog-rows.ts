@@ -1,4 +1,4 @@
-import { Aspect } from '../model/aspect.ts'
+import { Aspect, checkRequiredProperties, isRequired } from '../model/aspect.ts'
 import type { AspectDef } from '../model/aspect-def.ts'
 import type { Catalog } from '../model/catalog.ts'
 import type { Hierarchy } from '../model/hierarchy/index.ts'
@@ -138,7 +138,10 @@ export function addAspectRows(
 ): void {
   const props = def.propertyDefs()
   let order = firstOrder
+  const checkRequired = props.some(isRequired)
   for (const aspect of aspects) {
+    // Before any statement: a def that gained a required property leaves older aspects without it.
+    if (checkRequired) checkRequiredProperties(aspect)
     const entityId = aspect.entityId
     push(out.aspects, def.globalId, entityId, order++)
     out.entities.add(entityId)

@@ -96,10 +96,10 @@ export async function loadCatalog(db: Executor, catalogId: string): Promise<Load
             break
           }
           case 'EL':
-            catalog.createEntityList(h.name, options).add(...(contents.lists.get(h.name) ?? []))
+            catalog.createEntityList(h.name, options).addAll(contents.lists.get(h.name) ?? [])
             break
           case 'ES':
-            catalog.createEntitySet(h.name, options).add(...(contents.sets.get(h.name) ?? []))
+            catalog.createEntitySet(h.name, options).addAll(contents.sets.get(h.name) ?? [])
             break
           case 'ED': {
             const dir = catalog.createEntityDirectory(h.name, options)

@@ -402,7 +402,9 @@ forEachBackend('PostgresDao', (backend) => {
     await dao.saveCatalog(one)
     await dao.saveCatalog(two)
     assert.equal(await count(db, 'aspect_def'), 1)
-    const impostor = createAspectDef({ name, properties: props })
+    // Same name, another explicit id (a def made without one gets the name's id: the same).
+    assert.equal(createAspectDef({ name, properties: props }).globalId, def.globalId)
+    const impostor = createAspectDef({ name, globalId: uuidV4(), properties: props })
     const three = createCatalog()
     three.extend(impostor)
     await assert.rejects(

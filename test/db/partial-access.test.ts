@@ -313,6 +313,7 @@ forEachBackend('partial access', (backend) => {
     const other = personDef()
     const sameNameOtherId = createAspectDef({
       name: def.name,
+      globalId: uuidV4(),
       properties: def.propertyDefs(),
     })
     await rejects(

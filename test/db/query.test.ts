@@ -149,7 +149,8 @@ function fill(def: Person, map: { add(a: Aspect<Person>): unknown }): void {
       data: new Uint8Array([2]),
     }),
   )
-  map.add(createAspect(def, e5, {}))
+  // Everything absent but the required name, which sorts last and matches no name condition.
+  map.add(createAspect(def, e5, { name: 'zed' }))
 }
 
 type Case = readonly [string, (p: WhereBuilder<Person>) => Predicate, readonly EntityId[]]

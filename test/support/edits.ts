@@ -25,6 +25,7 @@
 import fc from 'fast-check'
 import {
   Aspect,
+  isRequired,
   restoreAspect,
   toEntityId,
   type AspectDef,
@@ -391,7 +392,8 @@ function aspectMapEdits(
         ),
       )
     }
-    if (def.canRemoveProperties && def.isWritable && p.isWritable) {
+    // A required property (non-nullable, no default) can never be made absent.
+    if (def.canRemoveProperties && def.isWritable && p.isWritable && !isRequired(p)) {
       edits.push(
         position.map((i) =>
           edit(`${show(name)}: aspect ${i} mod size, unset ${show(property)}`, (c) => {

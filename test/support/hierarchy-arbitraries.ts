@@ -42,8 +42,9 @@ export function aspectValuesArb(
   properties: readonly PropertyDef[],
 ): fc.Arbitrary<AspectValuesPlan> {
   const perProperty = properties.map((p) => {
+    // A required property (non-nullable, no default) is never absent.
     const options: fc.Arbitrary<PropertyValue | undefined>[] = [
-      fc.constant(undefined),
+      ...(p.isNullable || p.hasDefaultValue ? [fc.constant(undefined)] : []),
       propertyValueFor(p),
     ]
     if (p.isNullable) options.push(fc.constant(null))

@@ -315,7 +315,7 @@ describe('catalogFromJson', () => {
     it('takes hierarchy keys in any order, contents first and version last included', () => {
       const text = personDoc('{}').replace(
         `{"type":"AM","name":"person","contents":{"${E0}":{}}}`,
-        `{"contents":{"${E0}":{"age":1}},"name":"person","type":"AM","version":12}`,
+        `{"contents":{"${E0}":{"age":1,"name":"x"}},"name":"person","type":"AM","version":12}`,
       )
       const people = catalogFromJson(text).aspects('person')
       assert.equal(people?.version, 12n)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
+  checkRequiredProperties,
   createAspect,
   createAspectDef,
   createPropertyDef,
@@ -8,6 +9,7 @@ import {
   restoreAspect,
   type PropertyDef,
 } from '../../src/model/index.ts'
+import type { CheapValidationError } from '../../src/errors.ts'
 import { assertCheapError, assertRejected } from '../support/assert-error.ts'
 
 const ALICE = newEntityId()
@@ -40,13 +42,13 @@ const person = { aspectDefName: 'com.example.person' }
 describe('Aspect', () => {
   describe('absent, null and default', () => {
     it('reads an absent property without a default as undefined, and has() is false', () => {
-      const aspect = createAspect(personDef(), ALICE)
+      const aspect = createAspect(personDef(), ALICE, { name: 'Alice' })
       assert.equal(aspect.get('age'), undefined)
       assert.equal(aspect.has('age'), false)
     })
 
     it('reads an absent property with a default as the default, and has() is still false', () => {
-      const aspect = createAspect(personDef(), ALICE)
+      const aspect = createAspect(personDef(), ALICE, { name: 'Alice' })
       assert.equal(aspect.get('country'), 'NZ')
       assert.equal(aspect.get('nickname'), null)
       assert.deepEqual(aspect.get('tags'), [])
@@ -55,13 +57,13 @@ describe('Aspect', () => {
     })
 
     it('reads a stored null as null even when the default is not null', () => {
-      const aspect = createAspect(personDef(), ALICE, { country: null })
+      const aspect = createAspect(personDef(), ALICE, { name: 'Alice', country: null })
       assert.equal(aspect.get('country'), null)
       assert.equal(aspect.has('country'), true)
     })
 
     it('lists the stored properties in def order', () => {
-      const aspect = createAspect(personDef(), ALICE)
+      const aspect = createAspect(personDef(), ALICE, { name: 'Alice' })
         .set('tags', ['a'])
         .set('name', 'Alice')
         .set('age', null)
@@ -79,7 +81,7 @@ describe('Aspect', () => {
 
     it('rejects a wrong value in the initial values, naming def, property and value', () => {
       assertRejected(
-        () => createAspect(personDef(), ALICE, { age: 42 as unknown as bigint }),
+        () => createAspect(personDef(), ALICE, { name: 'Alice', age: 42 as unknown as bigint }),
         'WRONG_TYPE',
         {
           ...person,
@@ -90,7 +92,7 @@ describe('Aspect', () => {
     })
 
     it('rejects an unknown property on write and on read', () => {
-      const aspect = createAspect(personDef(), ALICE)
+      const aspect = createAspect(personDef(), ALICE, { name: 'Alice' })
       assertRejected(() => aspect.set('height', 1n), 'UNKNOWN_PROPERTY', {
         ...person,
         propertyName: 'height',
@@ -102,7 +104,7 @@ describe('Aspect', () => {
     })
 
     it('hints at addPropertyDef for an unknown property when the def can gain properties', () => {
-      const aspect = createAspect(personDef({ canAddProperties: true }), ALICE)
+      const aspect = createAspect(personDef({ canAddProperties: true }), ALICE, { name: 'Alice' })
       assertRejected(
         () => aspect.set('height', 1n),
         'UNKNOWN_PROPERTY',
@@ -113,32 +115,38 @@ describe('Aspect', () => {
 
     it('accepts a property added to a mutable def after the aspect was created', () => {
       const def = personDef({ canAddProperties: true })
-      const aspect = createAspect(def, ALICE)
+      const aspect = createAspect(def, ALICE, { name: 'Alice' })
       def.addPropertyDef(createPropertyDef({ name: 'height', type: 'FLT' }))
       assert.equal(aspect.set('height', 1.8).get('height'), 1.8)
     })
 
     it('rejects writing any property of a non-writable def, naming def, property and value', () => {
-      const aspect = restoreAspect(personDef({ isWritable: false }), ALICE, new Map())
+      const aspect = restoreAspect(
+        personDef({ isWritable: false }),
+        ALICE,
+        new Map([['name', 'Alice']]),
+      )
       assertRejected(
         () => aspect.set('age', 7n),
         'NOT_WRITABLE',
         { ...person, propertyName: 'age' },
         ['7n'],
       )
+      // The first write is refused: 'name', which a non-writable def can therefore never get
+      // through createAspect (aspects of such defs come from storage or restoreAspect).
       assertRejected(
-        () => createAspect(personDef({ isWritable: false }), ALICE, { age: 7n }),
+        () => createAspect(personDef({ isWritable: false }), ALICE, { name: 'Alice', age: 7n }),
         'NOT_WRITABLE',
         {
           ...person,
-          propertyName: 'age',
+          propertyName: 'name',
         },
       )
     })
 
     it('rejects writing a non-writable property, naming def, property and value', () => {
       const def = personDef({}, [createPropertyDef({ name: 'id', type: 'UID', isWritable: false })])
-      const aspect = createAspect(def, ALICE)
+      const aspect = createAspect(def, ALICE, { name: 'Alice' })
       const value = '123e4567-e89b-12d3-a456-426614174000'
       assertRejected(
         () => aspect.set('id', value),
@@ -157,7 +165,9 @@ describe('Aspect', () => {
     })
 
     it('counts its changes', () => {
-      const aspect = createAspect(personDef({ canRemoveProperties: true }), ALICE)
+      const aspect = createAspect(personDef({ canRemoveProperties: true }), ALICE, {
+        name: 'Alice',
+      })
       const before = aspect.changeCount
       aspect.set('age', 1n).set('age', 2n)
       aspect.unset('age')
@@ -165,9 +175,58 @@ describe('Aspect', () => {
     })
   })
 
+  describe('required properties (non-nullable, no default)', () => {
+    it('cannot be omitted from the initial values', () => {
+      assertRejected(() => createAspect(personDef(), ALICE, {}), 'MISSING_PROPERTY', {
+        ...person,
+        propertyName: 'name',
+      })
+    })
+
+    it('cannot be omitted when restoring stored values, and the path names the property', () => {
+      const error = assertCheapError(
+        () => restoreAspect(personDef(), ALICE, new Map(), 'contents.x'),
+        {
+          code: 'VALIDATION',
+          reason: 'MISSING_PROPERTY',
+          message: ["'name' is not nullable and has no default"],
+        },
+      )
+      assert.equal((error as CheapValidationError).path, 'contents.x.name')
+    })
+
+    it('cannot be unset, even when the def can lose properties', () => {
+      const aspect = createAspect(personDef({ canRemoveProperties: true }), ALICE, {
+        name: 'Alice',
+      })
+      assertRejected(() => aspect.unset('name'), 'MISSING_PROPERTY', {
+        ...person,
+        propertyName: 'name',
+      })
+      assert.equal(aspect.get('name'), 'Alice')
+    })
+
+    it('makes older aspects incomplete when a def gains one, which checkRequiredProperties finds', () => {
+      const def = personDef({ canAddProperties: true })
+      const aspect = createAspect(def, ALICE, { name: 'Alice' })
+      checkRequiredProperties(aspect)
+      def.addPropertyDef(createPropertyDef({ name: 'email', type: 'STR', isNullable: false }))
+      assertRejected(() => checkRequiredProperties(aspect), 'MISSING_PROPERTY', {
+        ...person,
+        propertyName: 'email',
+      })
+      def.addPropertyDef(
+        createPropertyDef({ name: 'plan', type: 'STR', isNullable: false, defaultValue: 'free' }),
+      )
+      aspect.set('email', 'alice@example.org')
+      checkRequiredProperties(aspect)
+    })
+  })
+
   describe('unset', () => {
     it('makes a stored property absent again when the def can lose properties', () => {
       const aspect = createAspect(personDef({ canRemoveProperties: true }), ALICE, {
+        name: 'Alice',
         country: 'FR',
       })
       assert.equal(aspect.unset('country'), true)
@@ -177,7 +236,7 @@ describe('Aspect', () => {
     })
 
     it('is refused when the def cannot lose properties', () => {
-      const aspect = createAspect(personDef(), ALICE, { country: 'FR' })
+      const aspect = createAspect(personDef(), ALICE, { name: 'Alice', country: 'FR' })
       assertRejected(() => aspect.unset('country'), 'NOT_MUTABLE', {
         ...person,
         propertyName: 'country',
@@ -188,7 +247,10 @@ describe('Aspect', () => {
 
   describe('reading', () => {
     it('rejects reads of a non-readable def', () => {
-      const aspect = createAspect(personDef({ isReadable: false }), ALICE, { age: 3n })
+      const aspect = createAspect(personDef({ isReadable: false }), ALICE, {
+        name: 'Alice',
+        age: 3n,
+      })
       assertRejected(() => aspect.get('age'), 'NOT_READABLE', { ...person, propertyName: 'age' })
     })
 
@@ -196,7 +258,7 @@ describe('Aspect', () => {
       const def = personDef({}, [
         createPropertyDef({ name: 'secret', type: 'STR', isReadable: false }),
       ])
-      const aspect = createAspect(def, ALICE, { secret: 'x', age: 3n })
+      const aspect = createAspect(def, ALICE, { name: 'Alice', secret: 'x', age: 3n })
       assertRejected(() => aspect.get('secret'), 'NOT_READABLE', {
         ...person,
         propertyName: 'secret',
@@ -207,9 +269,16 @@ describe('Aspect', () => {
 
   describe('restoreAspect', () => {
     it('builds an aspect of a non-writable def from stored values', () => {
-      const aspect = restoreAspect(personDef({ isWritable: false }), ALICE, new Map([['age', 5n]]))
+      const aspect = restoreAspect(
+        personDef({ isWritable: false }),
+        ALICE,
+        new Map<string, unknown>([
+          ['name', 'Alice'],
+          ['age', 5n],
+        ]),
+      )
       assert.equal(aspect.get('age'), 5n)
-      assert.equal(aspect.has('name'), false)
+      assert.equal(aspect.has('country'), false)
     })
 
     it('still validates every value', () => {

@@ -34,8 +34,7 @@ function write(
       }),
     ],
   })
-  const aspect = createAspect(def, newEntityId())
-  aspect.set('field', value as PropertyValue)
+  const aspect = createAspect(def, newEntityId(), { field: value as PropertyValue })
   return aspect.get('field')
 }
 

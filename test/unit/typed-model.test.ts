@@ -50,7 +50,7 @@ describe('typed aspects', () => {
 
   it('accepts any property name on an aspect of an AspectDef known only at run time', () => {
     const def: AspectDef = book
-    const aspect: Aspect = createAspect(def, newEntityId(), { title: 'Emma' })
+    const aspect: Aspect = createAspect(def, newEntityId(), { title: 'Emma', tags: [] })
     assert.equal(aspect.get('title'), 'Emma')
     assert.throws(
       () => aspect.get('isbn'),

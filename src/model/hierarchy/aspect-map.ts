@@ -46,6 +46,26 @@ export class AspectMap<D extends AspectDef = AspectDef> extends HierarchyBase<'A
 
   /** Adds (or replaces, keeping its position) the aspect of `aspect.entityId`. */
   add(aspect: Aspect<D>): this {
+    this.#check(aspect)
+    // A removed-then-re-added entity stays in #removed: it moved to the end of the map, so
+    // persistence must delete its old row (and position) before writing the new one.
+    this.#aspects.set(aspect.entityId, aspect)
+    this.changed()
+    return this
+  }
+
+  /** Adds every aspect of `aspects` in order, as {@link add} does; all are checked first. */
+  addAll(aspects: Iterable<Aspect<D>>): this {
+    const checked = Array.from(aspects, (aspect) => {
+      this.#check(aspect)
+      return aspect
+    })
+    for (const aspect of checked) this.#aspects.set(aspect.entityId, aspect)
+    this.changed()
+    return this
+  }
+
+  #check(aspect: Aspect<D>): void {
     if (!(aspect instanceof Aspect)) {
       throw new CheapValidationError(
         `aspect map '${this.name}': expected an Aspect, got ${describe(aspect)}`,
@@ -62,11 +82,6 @@ export class AspectMap<D extends AspectDef = AspectDef> extends HierarchyBase<'A
         { reason: 'WRONG_ASPECT_DEF', aspectDefName: this.aspectDef.name },
       )
     }
-    // A removed-then-re-added entity stays in #removed: it moved to the end of the map, so
-    // persistence must delete its old row (and position) before writing the new one.
-    this.#aspects.set(aspect.entityId, aspect)
-    this.changed()
-    return this
   }
 
   delete(entityId: string): boolean {

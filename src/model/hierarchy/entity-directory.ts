@@ -38,6 +38,23 @@ export class EntityDirectory extends HierarchyBase<'ED'> {
 
   /** Sets `key` (an existing key keeps its position). */
   set(key: string, id: EntityId | string): this {
+    this.#entries.set(this.#checkKey(key), this.entity(id))
+    this.changed()
+    return this
+  }
+
+  /** Sets every `[key, entity]` entry in order, as {@link set} does; all are checked first. */
+  setAll(entries: Iterable<readonly [string, EntityId | string]>): this {
+    const checked = Array.from(
+      entries,
+      ([key, id]) => [this.#checkKey(key), this.entity(id)] as const,
+    )
+    for (const [key, id] of checked) this.#entries.set(key, id)
+    this.changed()
+    return this
+  }
+
+  #checkKey(key: string): string {
     if (typeof key !== 'string') {
       throw new CheapValidationError(
         `entity directory '${this.name}': keys must be strings, got ${typeof key}`,
@@ -55,9 +72,7 @@ export class EntityDirectory extends HierarchyBase<'ED'> {
         },
       )
     }
-    this.#entries.set(key, this.entity(id))
-    this.changed()
-    return this
+    return key
   }
 
   delete(key: string): boolean {

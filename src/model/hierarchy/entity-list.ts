@@ -36,9 +36,17 @@ export class EntityList extends HierarchyBase<'EL'> {
     return this.#items.includes(id as EntityId)
   }
 
-  /** Appends entities (duplicates kept). */
+  /**
+   * Appends entities (duplicates kept). For many entities use {@link addAll}: a spread
+   * (`add(...ids)`) of more than about 100,000 ids overflows JavaScript's argument limit.
+   */
   add(...ids: (EntityId | string)[]): this {
-    const checked = ids.map((id) => this.entity(id))
+    return this.addAll(ids)
+  }
+
+  /** Appends every entity of `ids`, in order (duplicates kept); all are checked first. */
+  addAll(ids: Iterable<EntityId | string>): this {
+    const checked = Array.from(ids, (id) => this.entity(id))
     for (const id of checked) this.#items.push(id)
     this.changed()
     return this

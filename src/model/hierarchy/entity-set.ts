@@ -26,9 +26,18 @@ export class EntitySet extends HierarchyBase<'ES'> {
     return this.#items.has(id as EntityId)
   }
 
-  /** Adds entities; ones already present keep their position. */
+  /**
+   * Adds entities; ones already present keep their position. For many entities use
+   * {@link addAll}: a spread (`add(...ids)`) of more than about 100,000 ids overflows
+   * JavaScript's argument limit.
+   */
   add(...ids: (EntityId | string)[]): this {
-    const checked = ids.map((id) => this.entity(id))
+    return this.addAll(ids)
+  }
+
+  /** Adds every entity of `ids` in order (present ones keep their position); all checked first. */
+  addAll(ids: Iterable<EntityId | string>): this {
+    const checked = Array.from(ids, (id) => this.entity(id))
     for (const id of checked) this.#items.add(id)
     this.changed()
     return this

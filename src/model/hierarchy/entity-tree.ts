@@ -71,6 +71,26 @@ export class TreeNode {
     return node
   }
 
+  /**
+   * Adds (or replaces) every `[name, options]` child in order, as {@link addChild} does; all
+   * names are checked first. Returns the new nodes in the same order.
+   */
+  addChildren(children: Iterable<readonly [string, TreeNodeOptions?]>): TreeNode[] {
+    if (this.isLeaf) {
+      throw new CheapValidationError(
+        `entity tree '${this.#tree.name}': a leaf node cannot have children`,
+        { reason: 'INVALID_TREE' },
+      )
+    }
+    const checked = Array.from(children, ([name, options]) => {
+      checkNodeName(this.#tree.name, name)
+      return [name, new TreeNode(this.#tree, options ?? {})] as const
+    })
+    for (const [name, node] of checked) this.#children.set(name, node)
+    this.#tree.touch()
+    return checked.map(([, node]) => node)
+  }
+
   removeChild(name: string): boolean {
     const had = this.#children.delete(name)
     if (had) this.#tree.touch()
