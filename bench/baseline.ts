@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { sql, type Kysely } from 'kysely'
-import type { PostgresAdapter } from '../src/persistence/adapter.ts'
-import { copyLinesOf } from '../src/persistence/copy-text.ts'
+import type { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
+import { copyLinesOf } from '../src/persistence/store/copy-text.ts'
 
 /**
  * PostgreSQL's own ceiling on this backend, measured in the same run: the same number of rows

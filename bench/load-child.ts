@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { PostgresDao } from '../src/persistence/postgres-dao.ts'
+import { PostgresDao } from '../src/persistence/dao/postgres-dao.ts'
 import { openTarget, type BenchTarget } from './open-backend.ts'
 
 // A fresh process loads the catalog, so its peak RSS is the load's (plus the runtime's, and on

@@ -1,4 +1,4 @@
-import { PostgresAdapter } from '../src/persistence/adapter.ts'
+import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
 
 /** Where a benchmark run keeps its database: a server schema, or a PGlite data directory. */
 export interface BenchTarget {

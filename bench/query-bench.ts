@@ -25,8 +25,8 @@ import {
   toEntityId,
   type Catalog,
 } from '../src/model/index.ts'
-import { PostgresAdapter } from '../src/persistence/adapter.ts'
-import { PostgresDao } from '../src/persistence/postgres-dao.ts'
+import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
+import { PostgresDao } from '../src/persistence/dao/postgres-dao.ts'
 import type { Predicate, WhereBuilder } from '../src/persistence/query/predicate.ts'
 import { PostgresSchema } from '../src/persistence/schema/postgres-schema.ts'
 

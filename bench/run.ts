@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { PostgresAdapter } from '../src/persistence/adapter.ts'
+import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
 import { markdownReport, svgChart, type RunInfo } from './report.ts'
 import { runBench } from './run-bench.ts'
 

@@ -28,8 +28,8 @@ export {
   type EmbeddedAdapterOptions,
   type EnvAdapterOptions,
   type HealthCheckResult,
-} from './persistence/adapter.ts'
-export type { PostgresAdapterOptions } from './persistence/pg-adapter-config.ts'
+} from './persistence/connection/adapter.ts'
+export type { PostgresAdapterOptions } from './persistence/connection/pg-adapter-config.ts'
 export {
   PostgresSchema,
   type CreateSchemaOptions,
@@ -56,8 +56,8 @@ export {
   type TreeNodeEntry,
   type TreeNodeInput,
   type UpsertAspectsResult,
-} from './persistence/postgres-dao.ts'
-export type { CheapDatabase, AuditColumns } from './persistence/database.ts'
+} from './persistence/dao/postgres-dao.ts'
+export type { CheapDatabase, AuditColumns } from './persistence/schema/database.ts'
 // Dedicated tables (AspectDefs in their own typed tables) and typed queries.
 export type { AspectTableMapping } from './persistence/mapping/mapping-store.ts'
 export type {

@@ -1,4 +1,4 @@
-import { PostgresDao } from '../persistence/postgres-dao.ts'
+import { PostgresDao } from '../persistence/dao/postgres-dao.ts'
 import { checkCatalogId } from './catalog-id.ts'
 import type { CommandSpec } from './command.ts'
 import { openDatabase } from './database.ts'

@@ -1,4 +1,4 @@
-import { PostgresDao, type CatalogSummary } from '../persistence/postgres-dao.ts'
+import { PostgresDao, type CatalogSummary } from '../persistence/dao/postgres-dao.ts'
 import { integerOption } from './args.ts'
 import type { CommandSpec } from './command.ts'
 import { openDatabase } from './database.ts'

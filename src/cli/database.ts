@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { isCheapError } from '../errors.ts'
-import { PostgresAdapter } from '../persistence/adapter.ts'
+import { PostgresAdapter } from '../persistence/connection/adapter.ts'
 import { PostgresSchema } from '../persistence/schema/postgres-schema.ts'
 import type { CommandContext, DatabaseChoice } from './context.ts'
 import { lockDataDir } from './data-dir-lock.ts'

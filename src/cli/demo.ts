@@ -5,10 +5,10 @@ import { performance } from 'node:perf_hooks'
 import { sql, type Kysely } from 'kysely'
 import { catalogFromJson, catalogToJson } from '../json/index.ts'
 import { catalogDiff } from '../model/equality.ts'
-import { PostgresAdapter } from '../persistence/adapter.ts'
-import { PostgresDao } from '../persistence/postgres-dao.ts'
+import { PostgresAdapter } from '../persistence/connection/adapter.ts'
+import { PostgresDao } from '../persistence/dao/postgres-dao.ts'
 import { PostgresSchema } from '../persistence/schema/postgres-schema.ts'
-import { TABLE_NAMES, TABLES } from '../persistence/tables.ts'
+import { TABLE_NAMES, TABLES } from '../persistence/schema/tables.ts'
 import { buildSampleCatalog } from './sample-catalog.ts'
 
 export interface DemoOptions {

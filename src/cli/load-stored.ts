@@ -1,5 +1,5 @@
 import type { Catalog } from '../model/catalog.ts'
-import { PostgresDao } from '../persistence/postgres-dao.ts'
+import { PostgresDao } from '../persistence/dao/postgres-dao.ts'
 import type { CommandContext } from './context.ts'
 import { openDatabase } from './database.ts'
 import { CliError, EXIT } from './exit-codes.ts'

@@ -3,7 +3,7 @@ import { CheapConflictError } from '../errors.ts'
 import { AspectDef } from '../model/aspect-def.ts'
 import { PropertyDef } from '../model/property-def.ts'
 import type { PropertyTypeCode } from '../model/property-type.ts'
-import { ALL_DEFAULT_COLUMNS, decodeDefault, encodeDefault } from './property-default-codec.ts'
+import { ALL_DEFAULT_COLUMNS, decodeDefault, encodeDefault } from './store/defaults.ts'
 
 type Executor = Kysely<unknown>
 

@@ -12,7 +12,7 @@ import {
 import { dateTimeFromInstantAndZone } from '../model/values/java-date-time.ts'
 import { decimalFromPlain, formatDecimal } from '../model/values/java-decimal.ts'
 import { loadAspectDefsById } from './aspect-def-store.ts'
-import { decodeFloat, parseTimestampText, VALUE_CODECS } from './value-codecs.ts'
+import { decodeFloat, parseTimestampText, VALUE_CODECS } from './store/value-codecs.ts'
 
 type Executor = Kysely<unknown>
 

@@ -7,9 +7,9 @@ import {
   type PropertyTypeCode,
   type ScalarValue,
 } from '../model/property-type.ts'
-import type { ColumnData } from './bulk-write.ts'
+import type { ColumnData } from './store/bulk-write.ts'
 import type { DedicatedRows } from './mapping/dedicated-rows.ts'
-import { VALUE_CODECS } from './value-codecs.ts'
+import { VALUE_CODECS } from './store/value-codecs.ts'
 
 /** Column-major rows for one value table: keys, value, and the DAT/BGF extra column. */
 export interface ValueRows {

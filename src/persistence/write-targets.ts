@@ -1,6 +1,6 @@
 import type { PropertyTypeCode } from '../model/property-type.ts'
-import type { WriteColumn, WriteTarget } from './bulk-write.ts'
-import { VALUE_CODECS } from './value-codecs.ts'
+import type { WriteColumn, WriteTarget } from './store/bulk-write.ts'
+import { VALUE_CODECS } from './store/value-codecs.ts'
 
 const col = (name: string, sqlType: string): WriteColumn => ({ name, sqlType })
 

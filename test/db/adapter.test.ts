@@ -15,10 +15,10 @@ import {
   CheapTimeoutError,
   CheapValidationError,
 } from '../../src/errors.ts'
-import { PostgresAdapter } from '../../src/persistence/adapter.ts'
-import { describeTarget, maskConnectionString } from '../../src/persistence/connection-target.ts'
+import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
+import { describeTarget, maskConnectionString } from '../../src/persistence/connection/connection-target.ts'
 import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
-import { mapDatabaseError } from '../../src/persistence/sql-errors.ts'
+import { mapDatabaseError } from '../../src/persistence/connection/sql-errors.ts'
 import { forEachBackend, PG_TEST_URL, randomSchemaName } from './backends.ts'
 import type { TestDatabase } from './backends.ts'
 

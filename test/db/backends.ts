@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite'
 import { randomBytes } from 'node:crypto'
 import { after, describe } from 'node:test'
-import { PostgresAdapter } from '../../src/persistence/adapter.ts'
+import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
 import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
 
 /** A database with the CHEAP schema applied, private to the test that opened it. */

@@ -13,7 +13,7 @@ import {
   newEntityId,
   type Catalog,
 } from '../../src/model/index.ts'
-import { PostgresDao } from '../../src/persistence/postgres-dao.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { forEachBackend, type TestDatabase } from './backends.ts'
 
 function uniqueName(base: string): string {

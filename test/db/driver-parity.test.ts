@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
-import { TABLE_NAMES, TABLES } from '../../src/persistence/tables.ts'
+import { TABLE_NAMES, TABLES } from '../../src/persistence/schema/tables.ts'
 import { BACKENDS, forEachBackend } from './backends.ts'
 import type { TestDatabase } from './backends.ts'
 import { insertSampleCatalog, SAMPLE } from './sample-rows.ts'

@@ -17,8 +17,8 @@ import {
   type AspectDef,
   type Catalog,
 } from '../../src/model/index.ts'
-import { VALUE_TABLES } from '../../src/persistence/value-codecs.ts'
-import { PostgresDao } from '../../src/persistence/postgres-dao.ts'
+import { VALUE_TABLES } from '../../src/persistence/store/value-codecs.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
 import { catalogArb } from '../support/catalog-arbitraries.ts'
 import { applyEdits, catalogWithEditsArb } from '../support/edits.ts'

@@ -29,7 +29,7 @@ import {
   type PropertyValue,
   type TreeNode,
 } from '../../src/model/index.ts'
-import { PostgresDao, type HierarchyPage } from '../../src/persistence/postgres-dao.ts'
+import { PostgresDao, type HierarchyPage } from '../../src/persistence/dao/postgres-dao.ts'
 import { catalogArb, nameArb } from '../support/arbitraries.ts'
 import { catalogEntityIds } from '../support/edits.ts'
 import { assertProperty } from '../support/fast-check.ts'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
-import { PostgresAdapter } from '../../src/persistence/adapter.ts'
+import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
 
 // src/persistence/pglite-bridge.ts, through the embedded adapter: pg's own protocol parser on
 // PGlite's raw replies, so values come back byte for byte as a real server sends them.

@@ -19,7 +19,7 @@ import {
   type PropertyValue,
   type ScalarValue,
 } from '../../src/model/index.ts'
-import { PostgresDao, type FindEntitiesOptions } from '../../src/persistence/postgres-dao.ts'
+import { PostgresDao, type FindEntitiesOptions } from '../../src/persistence/dao/postgres-dao.ts'
 import { checkPredicate } from '../../src/persistence/query/checked.ts'
 import {
   compareValues,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { CheapDatabase, NewCheapRow } from '../../src/persistence/database.ts'
+import type { CheapDatabase, NewCheapRow } from '../../src/persistence/schema/database.ts'
 
 /** Fixed ids, so rows read back can be compared across backends and runs. */
 export const SAMPLE = {

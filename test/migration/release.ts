@@ -95,8 +95,10 @@ export async function schemaStructure(
       LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
       WHERE a.attnum > 0 AND NOT a.attisdropped
     UNION ALL
+    -- PostgreSQL 18 (PGlite) also records NOT NULL as named constraints; the column entries
+    -- already say it, and the generated names depend on what else existed at the time.
     SELECT 'constraint ' || t.relname || '.' || c.conname || ' ' || pg_get_constraintdef(c.oid)
-      FROM pg_catalog.pg_constraint c JOIN tables t ON t.oid = c.conrelid
+      FROM pg_catalog.pg_constraint c JOIN tables t ON t.oid = c.conrelid WHERE c.contype <> 'n'
     UNION ALL
     SELECT 'index ' || t.relname || ' ' || pg_get_indexdef(i.indexrelid)
       FROM pg_catalog.pg_index i JOIN tables t ON t.oid = i.indrelid

@@ -21,8 +21,8 @@ import {
   newEntityId,
   type Catalog,
 } from '../../src/model/index.ts'
-import { PostgresAdapter } from '../../src/persistence/adapter.ts'
-import { PostgresDao } from '../../src/persistence/postgres-dao.ts'
+import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
 import { readSchemaSteps } from '../../src/persistence/schema/steps.ts'
 import { catalogArb } from '../support/catalog-arbitraries.ts'

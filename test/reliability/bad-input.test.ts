@@ -22,8 +22,8 @@ import {
   type AspectMap,
   type Catalog,
 } from '../../src/model/index.ts'
-import { PostgresAdapter } from '../../src/persistence/adapter.ts'
-import { PostgresDao } from '../../src/persistence/postgres-dao.ts'
+import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { forEachBackend, type TestDatabase } from '../db/backends.ts'
 import {
   assertSameFingerprint,

@@ -23,8 +23,8 @@ import {
   type Catalog,
   type EntityId,
 } from '../../src/model/index.ts'
-import { PostgresAdapter } from '../../src/persistence/adapter.ts'
-import { PostgresDao } from '../../src/persistence/postgres-dao.ts'
+import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { PG_TEST_URL, forEachBackend, type TestDatabase } from '../db/backends.ts'
 import { Random, budget, entityNumber, raw, sleep } from './support.ts'
 

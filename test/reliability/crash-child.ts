@@ -8,8 +8,8 @@
  * a full rewrite).
  */
 import { catalogFromJson, catalogToJson } from '../../src/json/index.ts'
-import { PostgresAdapter } from '../../src/persistence/adapter.ts'
-import { PostgresDao } from '../../src/persistence/postgres-dao.ts'
+import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { editBigCatalog } from './support.ts'
 
 function env(name: string): string {

@@ -19,8 +19,8 @@ import {
   type AspectDef,
   type Catalog,
 } from '../../src/model/index.ts'
-import { PostgresAdapter } from '../../src/persistence/adapter.ts'
-import { PostgresDao } from '../../src/persistence/postgres-dao.ts'
+import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
 import { forEachBackend, PG_TEST_URL, type TestDatabase } from '../db/backends.ts'
 import {

@@ -21,8 +21,8 @@ import {
   type Catalog,
   type EntityId,
 } from '../../src/model/index.ts'
-import { PostgresAdapter } from '../../src/persistence/adapter.ts'
-import { PostgresDao } from '../../src/persistence/postgres-dao.ts'
+import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { forEachBackend, type TestDatabase } from '../db/backends.ts'
 import { assertProperty } from '../support/fast-check.ts'
 import { assertSameFingerprint, entityNumber, fingerprint, raw, rejectsWith } from './support.ts'

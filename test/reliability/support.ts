@@ -17,7 +17,7 @@ import {
   type Catalog,
   type EntityId,
 } from '../../src/model/index.ts'
-import type { PostgresAdapter } from '../../src/persistence/adapter.ts'
+import type { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
 import type { ExpectedCheapError } from '../support/assert-error.ts'
 
 /** Awaits `action`, asserts it rejects with the expected CheapError, and returns that error. */

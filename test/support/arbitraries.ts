@@ -8,8 +8,8 @@
  *
  * @example
  * ```ts
- * import { catalogArb } from '../support/arbitraries.ts'
- * import { assertProperty } from '../support/fast-check.ts'
+ * import { catalogArb } from './arbitraries.ts'
+ * import { assertProperty } from './fast-check.ts'
  * assertProperty(fc.property(catalogArb({ maxEntities: 100 }), (c) => catalogEquals(c, c)))
  * ```
  */

@@ -8,7 +8,7 @@ import { AspectMap } from '../../model/hierarchy/aspect-map.ts'
 import { createPropertyDef, type PropertyDef } from '../../model/property-def.ts'
 import type { PropertyTypeCode } from '../../model/property-type.ts'
 import { loadAspectDefsById, saveAspectDefs } from '../aspect-def-store.ts'
-import { VALUE_CODECS } from '../value-codecs.ts'
+import { VALUE_CODECS } from '../store/value-codecs.ts'
 import { insertMapping, readMappingByTable, readMappings } from './mapping-store.ts'
 import { q, validateIdentifier } from './names.ts'
 

@@ -1,6 +1,6 @@
 import type { PropertyDef } from '../../model/property-def.ts'
 import type { PropertyTypeCode, ScalarValue } from '../../model/property-type.ts'
-import { VALUE_CODECS } from '../value-codecs.ts'
+import { VALUE_CODECS } from '../store/value-codecs.ts'
 
 /**
  * How a property lives in a dedicated table: one native column (`bigint`, `text`, …; an array of

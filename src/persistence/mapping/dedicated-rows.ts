@@ -3,7 +3,7 @@ import { CheapValidationError } from '../../errors.ts'
 import { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import type { PropertyValue, ScalarValue } from '../../model/property-type.ts'
-import { CHUNK_ROWS } from '../bulk-write.ts'
+import { CHUNK_ROWS } from '../store/bulk-write.ts'
 import {
   arrayLiteral,
   elementSqlType,
@@ -14,7 +14,7 @@ import {
 import { layoutSignature, signatureOfComment, syncTable } from './dedicated-ddl.ts'
 import { readMappings, type AspectTableMapping, type MappingCache } from './mapping-store.ts'
 import { ABSENT_COLUMN } from './names.ts'
-import { VALUE_CODECS } from '../value-codecs.ts'
+import { VALUE_CODECS } from '../store/value-codecs.ts'
 
 type Executor = Kysely<unknown>
 

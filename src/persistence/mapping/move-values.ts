@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import type { PropertyTypeCode } from '../../model/property-type.ts'
-import { VALUE_CODECS } from '../value-codecs.ts'
+import { VALUE_CODECS } from '../store/value-codecs.ts'
 import { columnType, extraSuffix } from './column-types.ts'
 import type { AspectTableMapping } from './mapping-store.ts'
 import { ABSENT_COLUMN, q, sqlLiteral } from './names.ts'

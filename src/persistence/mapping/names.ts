@@ -1,5 +1,5 @@
 import { CheapValidationError } from '../../errors.ts'
-import { quoteIdentifier } from '../identifiers.ts'
+import { quoteIdentifier } from '../schema/identifiers.ts'
 
 /** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes. */
 export const MAX_IDENTIFIER_BYTES = 63

@@ -3,7 +3,7 @@ import { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import type { EntityId } from '../../model/entity.ts'
 import type { PropertyValue, ScalarValue } from '../../model/property-type.ts'
-import { VALUE_CODECS } from '../value-codecs.ts'
+import { VALUE_CODECS } from '../store/value-codecs.ts'
 import { decodeDedicatedRow, dedicatedSelect } from '../mapping/dedicated-load.ts'
 import type { AspectTableMapping } from '../mapping/mapping-store.ts'
 

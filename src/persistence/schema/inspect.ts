@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
-import type { CheapDatabase } from '../database.ts'
-import { AUDIT_COLUMNS, AUDITED_TABLE_NAMES } from '../tables.ts'
+import type { CheapDatabase } from './database.ts'
+import { AUDIT_COLUMNS, AUDITED_TABLE_NAMES } from './tables.ts'
 
 /** One row of the migration ledger. */
 export interface AppliedSchemaFile {

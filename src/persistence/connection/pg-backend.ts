@@ -2,12 +2,12 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import Cursor from 'pg-cursor'
 import type { Backend } from './backend.ts'
-import { withDedicatedConnection } from './dedicated-connection.ts'
+import { withDedicatedConnection } from './held-connection.ts'
 import { toConnectionError } from './connection-errors.ts'
 import { describeTarget } from './connection-target.ts'
 import type { PostgresTarget } from './connection-target.ts'
-import type { CheapDatabase } from './database.ts'
-import { CheapTimeoutError } from '../errors.ts'
+import type { CheapDatabase } from '../schema/database.ts'
+import { CheapTimeoutError } from '../../errors.ts'
 import {
   buildPoolConfig,
   DEFAULT_CONNECT_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import { CheapValidationError } from '../errors.ts'
+import { CheapValidationError } from '../../errors.ts'
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 

@@ -2,9 +2,9 @@ import pg from 'pg'
 import type { ClientConfig, PoolConfig } from 'pg'
 import type { ConnectionOptions } from 'node:tls'
 import type { PostgresTarget } from './connection-target.ts'
-import { CheapValidationError } from '../errors.ts'
-import { describe } from '../model/names.ts'
-import { quoteIdentifier } from './identifiers.ts'
+import { CheapValidationError } from '../../errors.ts'
+import { describe } from '../../model/names.ts'
+import { quoteIdentifier } from '../schema/identifiers.ts'
 import { CHEAP_TYPE_PARSERS } from './type-parsers.ts'
 
 /** How the adapter talks to the database; every field optional. */

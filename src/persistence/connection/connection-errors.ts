@@ -1,4 +1,4 @@
-import { CheapConnectionError, isCheapError } from '../errors.ts'
+import { CheapConnectionError, isCheapError } from '../../errors.ts'
 
 const FALLBACK_ADVICE = 'set DATABASE_URL, or leave it unset to use the embedded database'
 

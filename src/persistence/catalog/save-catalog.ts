@@ -1,16 +1,16 @@
 import { sql, type Kysely } from 'kysely'
-import { CheapConflictError } from '../errors.ts'
-import type { Catalog } from '../model/catalog.ts'
-import type { Hierarchy } from '../model/hierarchy/index.ts'
-import { PROPERTY_TYPE_CODES } from '../model/property-type.ts'
-import { saveAspectDefs } from './aspect-def-store.ts'
+import { CheapConflictError } from '../../errors.ts'
+import type { Catalog } from '../../model/catalog.ts'
+import type { Hierarchy } from '../../model/hierarchy/index.ts'
+import { PROPERTY_TYPE_CODES } from '../../model/property-type.ts'
+import { saveAspectDefs } from '../aspect-def-store.ts'
 import {
   deleteMissing,
   writeRows,
   writeRowsTogether,
   type ColumnData,
   type WriteTarget,
-} from './bulk-write.ts'
+} from '../store/bulk-write.ts'
 import {
   addAspectRows,
   addHierarchyRows,
@@ -19,11 +19,11 @@ import {
   valueColumns,
   type ContentRows,
   type ValueRows,
-} from './catalog-rows.ts'
-import type { CopyIn } from './dedicated-connection.ts'
-import type { DedicatedRows } from './mapping/dedicated-rows.ts'
+} from '../catalog-rows.ts'
+import type { CopyIn } from '../connection/held-connection.ts'
+import type { DedicatedRows } from '../mapping/dedicated-rows.ts'
 import { getCatalogState, type CatalogState } from './catalog-state.ts'
-import { deleteUnreferencedEntities } from './entity-gc.ts'
+import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
 import {
   ASPECT,
   CATALOG_ASPECT_DEF,
@@ -35,7 +35,7 @@ import {
   HIERARCHY,
   PROPERTY_LIST,
   VALUE_TARGETS,
-} from './write-targets.ts'
+} from '../write-targets.ts'
 
 type Executor = Kysely<unknown>
 

@@ -1,13 +1,13 @@
 import { sql, type Kysely } from 'kysely'
-import { CheapValidationError } from '../errors.ts'
-import { checkUuid, toEntityId, type EntityId } from '../model/entity.ts'
-import { checkName, describe } from '../model/names.ts'
-import { invalidTextReason } from '../model/values/text.ts'
-import { writeRows } from './bulk-write.ts'
-import { partialWrite, requireHierarchy } from './catalog-lock.ts'
-import { deleteUnreferencedEntities } from './entity-gc.ts'
-import { checkEntityIds } from './partial-aspects.ts'
-import { ENTITY, ENTITY_DIRECTORY, ENTITY_LIST, ENTITY_SET } from './write-targets.ts'
+import { CheapValidationError } from '../../errors.ts'
+import { checkUuid, toEntityId, type EntityId } from '../../model/entity.ts'
+import { checkName, describe } from '../../model/names.ts'
+import { invalidTextReason } from '../../model/values/text.ts'
+import { writeRows } from '../store/bulk-write.ts'
+import { partialWrite, requireHierarchy } from '../store/catalog-lock.ts'
+import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
+import { checkEntityIds } from './aspects.ts'
+import { ENTITY, ENTITY_DIRECTORY, ENTITY_LIST, ENTITY_SET } from '../write-targets.ts'
 
 type Executor = Kysely<unknown>
 

@@ -1,13 +1,13 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
-import { CheapValidationError } from '../errors.ts'
-import type { Aspect } from '../model/aspect.ts'
-import type { AspectDef } from '../model/aspect-def.ts'
-import { checkUuid, type EntityId } from '../model/entity.ts'
-import { EntityTree, type TreeNode } from '../model/hierarchy/entity-tree.ts'
-import { checkName, describe } from '../model/names.ts'
-import { loadAspectDefsById } from './aspect-def-store.ts'
-import { partialRead, requireHierarchy } from './catalog-lock.ts'
-import { loadAspectsOf } from './partial-aspects.ts'
+import { CheapValidationError } from '../../errors.ts'
+import type { Aspect } from '../../model/aspect.ts'
+import type { AspectDef } from '../../model/aspect-def.ts'
+import { checkUuid, type EntityId } from '../../model/entity.ts'
+import { EntityTree, type TreeNode } from '../../model/hierarchy/entity-tree.ts'
+import { checkName, describe } from '../../model/names.ts'
+import { loadAspectDefsById } from '../aspect-def-store.ts'
+import { partialRead, requireHierarchy } from '../store/catalog-lock.ts'
+import { loadAspectsOf } from './aspects.ts'
 
 type Executor = Kysely<unknown>
 

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
 import { copyLinesOf } from './copy-text.ts'
-import type { CopyIn } from './dedicated-connection.ts'
+import type { CopyIn } from '../connection/held-connection.ts'
 
 /** One column of a set-based write: its name and the element type for `unnest($n::type[])`. */
 export interface WriteColumn {

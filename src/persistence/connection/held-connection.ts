@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import type pg from 'pg'
 import Cursor from 'pg-cursor'
 import { from as copyFrom } from 'pg-copy-streams'
-import type { CheapDatabase } from './database.ts'
+import type { CheapDatabase } from '../schema/database.ts'
 
 /** Streams COPY text-format lines into a table on the same connection and transaction. */
 export type CopyIn = (

@@ -1,19 +1,19 @@
 import { sql, type Kysely } from 'kysely'
-import { Aspect } from '../model/aspect.ts'
-import type { AspectDef } from '../model/aspect-def.ts'
-import { createCatalog, type Catalog } from '../model/catalog.ts'
-import type { CatalogSpecies } from '../model/catalog-species.ts'
-import type { EntityId } from '../model/entity.ts'
-import type { TreeNode } from '../model/hierarchy/entity-tree.ts'
-import type { HierarchyTypeCode } from '../model/hierarchy/hierarchy-type.ts'
+import { Aspect } from '../../model/aspect.ts'
+import type { AspectDef } from '../../model/aspect-def.ts'
+import { createCatalog, type Catalog } from '../../model/catalog.ts'
+import type { CatalogSpecies } from '../../model/catalog-species.ts'
+import type { EntityId } from '../../model/entity.ts'
+import type { TreeNode } from '../../model/hierarchy/entity-tree.ts'
+import type { HierarchyTypeCode } from '../../model/hierarchy/hierarchy-type.ts'
 import {
   PROPERTY_TYPE_CODES,
   type PropertyValue,
   type ScalarValue,
-} from '../model/property-type.ts'
-import { loadAspectDefsById } from './aspect-def-store.ts'
-import { loadDedicatedValues } from './mapping/dedicated-load.ts'
-import { VALUE_CODECS } from './value-codecs.ts'
+} from '../../model/property-type.ts'
+import { loadAspectDefsById } from '../aspect-def-store.ts'
+import { loadDedicatedValues } from '../mapping/dedicated-load.ts'
+import { VALUE_CODECS } from '../store/value-codecs.ts'
 
 type Executor = Kysely<unknown>
 

@@ -1,26 +1,26 @@
 import { sql, type Kysely } from 'kysely'
-import { CheapValidationError } from '../errors.ts'
-import { Catalog } from '../model/catalog.ts'
-import type { CatalogSpecies } from '../model/catalog-species.ts'
-import { checkUuid } from '../model/entity.ts'
-import type { PostgresAdapter } from './adapter.ts'
-import { setCatalogState, snapshotCatalog } from './catalog-state.ts'
-import { loadCatalog } from './load-catalog.ts'
-import { saveCatalog, type SaveCatalogOptions, type SaveCatalogResult } from './save-catalog.ts'
-import type { Aspect } from '../model/aspect.ts'
-import type { EntityId } from '../model/entity.ts'
+import { CheapValidationError } from '../../errors.ts'
+import { Catalog } from '../../model/catalog.ts'
+import type { CatalogSpecies } from '../../model/catalog-species.ts'
+import { checkUuid } from '../../model/entity.ts'
+import type { PostgresAdapter } from '../connection/adapter.ts'
+import { setCatalogState, snapshotCatalog } from '../catalog/catalog-state.ts'
+import { loadCatalog } from '../catalog/load-catalog.ts'
+import { saveCatalog, type SaveCatalogOptions, type SaveCatalogResult } from '../catalog/save-catalog.ts'
+import type { Aspect } from '../../model/aspect.ts'
+import type { EntityId } from '../../model/entity.ts'
 import {
   loadAspects,
   removeAspects,
   upsertAspects,
   type RemoveAspectsResult,
   type UpsertAspectsResult,
-} from './partial-aspects.ts'
+} from '../partial/aspects.ts'
 import {
   loadHierarchy,
   type HierarchyPage,
   type HierarchyPageOptions,
-} from './partial-hierarchy.ts'
+} from '../partial/hierarchy-page.ts'
 import {
   addToEntityList,
   addToEntitySet,
@@ -30,22 +30,22 @@ import {
   removeFromEntitySet,
   type DirectoryEntries,
   type MembershipResult,
-} from './partial-membership.ts'
-import { addTreeNodes, removeTreeNodes, type TreeNodeInput } from './partial-tree.ts'
-import { mapDatabaseError } from './sql-errors.ts'
-import { quoteIdentifier } from './identifiers.ts'
-import { TABLE_NAMES, TABLES } from './tables.ts'
+} from '../partial/membership.ts'
+import { addTreeNodes, removeTreeNodes, type TreeNodeInput } from '../partial/tree.ts'
+import { mapDatabaseError } from '../connection/sql-errors.ts'
+import { quoteIdentifier } from '../schema/identifiers.ts'
+import { TABLE_NAMES, TABLES } from '../schema/tables.ts'
 
-import type { AspectDefCache } from './aspect-fetch.ts'
-import { AspectDef } from '../model/aspect-def.ts'
-import type { AspectMap } from '../model/hierarchy/aspect-map.ts'
+import type { AspectDefCache } from '../aspect-fetch.ts'
+import { AspectDef } from '../../model/aspect-def.ts'
+import type { AspectMap } from '../../model/hierarchy/aspect-map.ts'
 import {
   adoptTable,
   loadAdoptedTable,
   type AdoptTableOptions,
   type LoadAdoptedTableOptions,
-} from './mapping/adopt-table.ts'
-import { withDedicatedRows } from './mapping/dedicated-rows.ts'
+} from '../mapping/adopt-table.ts'
+import { withDedicatedRows } from '../mapping/dedicated-rows.ts'
 import {
   mapAspectDef,
   unmapAspectDef,
@@ -53,8 +53,8 @@ import {
   type MapAspectDefResult,
   type UnmapAspectDefOptions,
   type UnmapAspectDefResult,
-} from './mapping/map-aspect-def.ts'
-import { MappingCache, readAllMappings, type AspectTableMapping } from './mapping/mapping-store.ts'
+} from '../mapping/map-aspect-def.ts'
+import { MappingCache, readAllMappings, type AspectTableMapping } from '../mapping/mapping-store.ts'
 import {
   QuerySupport,
   explainFindEntities,
@@ -62,8 +62,8 @@ import {
   indexProperty,
   type FindEntitiesOptions,
   type IndexPropertyResult,
-} from './query/find-entities.ts'
-import type { Where } from './query/predicate.ts'
+} from '../query/find-entities.ts'
+import type { Where } from '../query/predicate.ts'
 
 /** A save of at least this many rows refreshes the statistics of the tables it wrote. */
 const ANALYZE_AFTER_ROWS = 10_000
@@ -113,7 +113,7 @@ export type {
   EntitySetPage,
   EntityTreePage,
   TreeNodeEntry,
-} from './partial-hierarchy.ts'
+} from '../partial/hierarchy-page.ts'
 
 /**
  * Saves, loads and deletes whole catalogs. Every call is one transaction; a save is all or

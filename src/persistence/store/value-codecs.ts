@@ -1,12 +1,12 @@
 import type { DateTime } from 'luxon'
-import type { PropertyTypeCode, PropertyValueTypes } from '../model/property-type.ts'
-import { dateTimeFromInstantAndZone, zoneToText } from '../model/values/java-date-time.ts'
+import type { PropertyTypeCode, PropertyValueTypes } from '../../model/property-type.ts'
+import { dateTimeFromInstantAndZone, zoneToText } from '../../model/values/java-date-time.ts'
 import {
   decimalFromPlain,
   decimalToPlainString,
   formatDecimal,
   parseDecimal,
-} from '../model/values/java-decimal.ts'
+} from '../../model/values/java-decimal.ts'
 
 /**
  * How each CHEAP type lives in its `property_value_*` table: the native column type, and the

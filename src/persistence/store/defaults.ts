@@ -1,5 +1,5 @@
-import type { PropertyDef } from '../model/property-def.ts'
-import type { PropertyTypeCode, PropertyValue, ScalarValue } from '../model/property-type.ts'
+import type { PropertyDef } from '../../model/property-def.ts'
+import type { PropertyTypeCode, PropertyValue, ScalarValue } from '../../model/property-type.ts'
 import { VALUE_CODECS } from './value-codecs.ts'
 
 /**

@@ -6,7 +6,7 @@ import {
   CheapTimeoutError,
   CheapValidationError,
   isCheapError,
-} from '../errors.ts'
+} from '../../errors.ts'
 
 /**
  * The fields pg's `DatabaseError` and PGlite's error class share. Their classes differ (PGlite's

@@ -1,4 +1,4 @@
-import type { Catalog } from '../model/catalog.ts'
+import type { Catalog } from '../../model/catalog.ts'
 
 /**
  * What a DAO remembers about a catalog object it loaded or saved, per database: the stored

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
-import type { CheapDatabase } from './database.ts'
-import type { DedicatedConnection } from './dedicated-connection.ts'
+import type { CheapDatabase } from '../schema/database.ts'
+import type { DedicatedConnection } from './held-connection.ts'
 
 /** What `PostgresAdapter` needs from an engine; one implementation for pg, one for PGlite. */
 export interface Backend {

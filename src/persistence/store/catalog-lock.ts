@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
-import { CheapNotFoundError, CheapValidationError } from '../errors.ts'
-import { HIERARCHY_TYPES, type HierarchyTypeCode } from '../model/hierarchy/hierarchy-type.ts'
+import { CheapNotFoundError, CheapValidationError } from '../../errors.ts'
+import { HIERARCHY_TYPES, type HierarchyTypeCode } from '../../model/hierarchy/hierarchy-type.ts'
 
 type Executor = Kysely<unknown>
 
