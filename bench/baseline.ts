@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { sql, type Kysely } from 'kysely'
 import type { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
-import { copyLinesOf } from '../src/persistence/store/copy-text.ts'
+import { copyLine } from '../src/persistence/store/copy-text.ts'
 
 /**
  * PostgreSQL's own ceiling on this backend, measured in the same run: the same number of rows
@@ -61,10 +61,17 @@ export async function measureBaseline(
     const started = performance.now()
     await connection.db.transaction().execute(async () => {
       const [first, ...rest] = data as [string[], ...unknown[][]]
+      const lines = function* (): Generator<string> {
+        const row = new Array<unknown>(rest.length)
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < rest.length; c++) row[c] = rest[c]?.[r]
+          yield copyLine(first[0] ?? '', row, rest.length)
+        }
+      }
       await copyIn(
         TABLE,
         ['catalog_id', 'aspect_def_id', 'entity_id', 'property_name', 'value_index', 'value'],
-        copyLinesOf(first[0] ?? '', rest),
+        lines(),
       )
     })
     return performance.now() - started

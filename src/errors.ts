@@ -109,17 +109,39 @@ export interface CheapConflictErrorOptions extends CheapErrorOptions {
   /** The stored revision when an optimistic-locking check failed. */
   readonly storedRevision?: bigint
   readonly expectedRevision?: bigint
+  /** The AspectDef whose shapes conflict, or that is still in use. */
+  readonly aspectDefName?: string
+  /** The property the conflicting shapes disagree on. */
+  readonly propertyName?: string
+  /** The Java-parity hash of the stored version, and of the shape that was refused. */
+  readonly storedHash?: bigint
+  readonly newHash?: bigint
+  /** Catalogs concerned: those still using an AspectDef, or those that cannot move. */
+  readonly catalogIds?: readonly string[]
 }
 
-/** Two versions of the same thing disagree: a stale revision, a redefined AspectDef. */
+/**
+ * Two versions of the same thing disagree: a stale revision, an AspectDef shape its stored
+ * versions do not allow, an AspectDef still in use.
+ */
 export class CheapConflictError extends CheapError {
   override readonly name = 'CheapConflictError'
   readonly storedRevision: bigint | undefined
   readonly expectedRevision: bigint | undefined
+  readonly aspectDefName: string | undefined
+  readonly propertyName: string | undefined
+  readonly storedHash: bigint | undefined
+  readonly newHash: bigint | undefined
+  readonly catalogIds: readonly string[]
   constructor(message: string, options: CheapConflictErrorOptions = {}) {
     super('CONFLICT', message, options)
     this.storedRevision = options.storedRevision
     this.expectedRevision = options.expectedRevision
+    this.aspectDefName = options.aspectDefName
+    this.propertyName = options.propertyName
+    this.storedHash = options.storedHash
+    this.newHash = options.newHash
+    this.catalogIds = options.catalogIds ?? []
   }
 }
 

@@ -34,6 +34,9 @@ export {
   PostgresSchema,
   type CreateSchemaOptions,
   type CreateSchemaResult,
+  type MigrateOptions,
+  type MigrateResult,
+  type SchemaState,
   type SchemaOptions,
   type SchemaStatus,
 } from './persistence/schema/postgres-schema.ts'
@@ -43,24 +46,31 @@ export {
   type ListCatalogsOptions,
   type SaveCatalogOptions,
   type SaveCatalogResult,
-  type AspectMapPage,
-  type DirectoryEntries,
-  type EntityDirectoryPage,
-  type EntityListPage,
-  type EntitySetPage,
-  type EntityTreePage,
-  type HierarchyPage,
-  type HierarchyPageOptions,
-  type MembershipResult,
-  type RemoveAspectsResult,
-  type TreeNodeEntry,
-  type TreeNodeInput,
-  type UpsertAspectsResult,
 } from './persistence/dao/postgres-dao.ts'
+export type {
+  AspectMapPage,
+  EntityDirectoryPage,
+  EntityListPage,
+  EntitySetPage,
+  EntityTreePage,
+  HierarchyPage,
+  HierarchyPageOptions,
+  TreeNodeEntry,
+} from './persistence/partial/hierarchy-page.ts'
+export type { DirectoryEntries, MembershipResult } from './persistence/partial/membership.ts'
+export type { TreeNodeInput } from './persistence/partial/tree.ts'
+export type { RemoveAspectsResult, UpsertAspectsResult } from './persistence/partial/aspects.ts'
+export type {
+  AspectDefInfo,
+  AspectDefVersionInfo,
+  EvolveAspectDefOptions,
+  EvolveAspectDefResult,
+  LoadAspectDefOptions,
+} from './persistence/defs/aspect-defs.ts'
 export type { CheapDatabase, AuditColumns } from './persistence/schema/database.ts'
 // Dedicated tables (AspectDefs in their own typed tables) and typed queries.
-export type { AspectTableMapping } from './persistence/mapping/mapping-store.ts'
 export type {
+  AspectTableMapping,
   MapAspectDefOptions,
   MapAspectDefResult,
   UnmapAspectDefOptions,

@@ -50,6 +50,7 @@ forEachBackend('PostgresDao', (backend) => {
       revision: 1n,
       mode: 'insert',
       rowsWritten: 1,
+      unchanged: false,
     })
     const loaded = await dao.loadCatalog(catalog.globalId)
     assertSame(loaded, catalog)
@@ -534,7 +535,7 @@ forEachBackend('PostgresDao audit columns', (backend) => {
           entity_id: string
           created_at: string
           updated_at: string
-        }>`select entity_id, created_at::text, updated_at::text from property_value_integer where catalog_id = ${catalog.globalId}::uuid order by entity_id`.execute(
+        }>`select a.entity_id, v.created_at::text, v.updated_at::text from property_value_integer v join aspect a on a.catalog_id = v.catalog_id and a.aspect_id = v.aspect_id where v.catalog_id = ${catalog.globalId}::uuid order by a.entity_id`.execute(
           raw,
         )
       ).rows

@@ -140,6 +140,8 @@ forEachBackend('driver parity', (backend) => {
       upstream_catalog_id: null,
       version_number: 0n,
       revision: 1n,
+      next_aspect_id: 2n,
+      next_hierarchy_id: 6,
     })
     readBack.set(`${backend.name} tables`, tables)
     await database.reset()

@@ -17,7 +17,7 @@ import {
   type AspectDef,
   type Catalog,
 } from '../../src/model/index.ts'
-import { VALUE_TABLES } from '../../src/persistence/store/value-codecs.ts'
+import { VALUE_TABLE_NAMES as VALUE_TABLES } from '../../src/persistence/store/codecs/index.ts'
 import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
 import { catalogArb } from '../support/catalog-arbitraries.ts'
@@ -66,7 +66,11 @@ async function count(db: TestDatabase, table: string, where = sql`true`): Promis
 async function genericRows(db: TestDatabase, defId: string): Promise<number> {
   let n = 0
   for (const table of [...VALUE_TABLES, 'property_list']) {
-    n += await count(db, table, sql`aspect_def_id = ${defId}::uuid`)
+    n += await count(
+      db,
+      table,
+      sql`(catalog_id, aspect_id) in (select catalog_id, aspect_id from aspect where aspect_def_id = ${defId}::uuid)`,
+    )
   }
   return n
 }
@@ -267,7 +271,7 @@ forEachBackend('dedicated aspect tables', (backend) => {
     )
   })
 
-  it('alters the table when a mutable mapped AspectDef gains, loses or retypes properties', async () => {
+  it('keeps a table to its version: a catalog saved with a new shape leaves it, evolveAspectDef moves it along', async () => {
     await db.reset()
     const props = [
       createPropertyDef({ name: 'a', type: 'STR' }),
@@ -299,23 +303,53 @@ forEachBackend('dedicated aspect tables', (backend) => {
     await dao.saveCatalog(c)
     const fresh = new PostgresDao(db.adapter)
     assert.equal(catalogDiff((await fresh.loadCatalog(c.globalId)) as Catalog, c), undefined)
-    // The other catalog's aspect lost 'b' (retyped: its values cannot be reinterpreted) and
-    // never had 'c': both absent, as with the generic tables.
+    // The other catalog is still on the first version, in the table, and kept 'b'.
     const other = await fresh.loadCatalog(untouched.globalId)
-    assert.deepEqual(other?.aspects('grows')?.get(e2)?.storedNames(), ['a'])
-    const columns = await sql<{
-      column_name: string
-      data_type: string
-    }>`select column_name, data_type from information_schema.columns where table_schema = current_schema() and table_name = ${table} order by ordinal_position`.execute(
-      raw(db),
-    )
+    assert.deepEqual(other?.aspects('grows')?.get(e2)?.storedNames(), ['a', 'b'])
+    assert.equal(await count(db, table), 1)
+    const columns = async () =>
+      (
+        await sql<{
+          column_name: string
+        }>`select column_name from information_schema.columns where table_schema = current_schema() and table_name = ${table} order by ordinal_position`.execute(
+          raw(db),
+        )
+      ).rows.map((r) => r.column_name)
+    assert.deepEqual(await columns(), [
+      'catalog_id',
+      'aspect_id',
+      'entity_id',
+      'aspect_def_id',
+      'a',
+      'b',
+      'cheap_absent',
+    ])
+    // Evolving every catalog moves the table to the new version: 'b' retyped (its values
+    // cannot be reinterpreted) and 'c' new, both absent in the old aspect; c's aspects move in.
+    const evolved = await dao.evolveAspectDef(def)
     assert.deepEqual(
-      columns.rows.map((r) => r.column_name),
-      ['catalog_id', 'entity_id', 'aspect_def_id', 'a', 'cheap_absent', 'c', 'c_zone', 'b'],
+      evolved.catalogs.map((x) => x.catalogId),
+      [untouched.globalId],
     )
+    assert.deepEqual(await columns(), [
+      'catalog_id',
+      'aspect_id',
+      'entity_id',
+      'aspect_def_id',
+      'a',
+      'cheap_absent',
+      'c',
+      'c_zone',
+      'b',
+    ])
+    assert.equal(await count(db, table), 3)
+    assert.equal(await genericRows(db, def.globalId), 0)
+    const after = await new PostgresDao(db.adapter).loadCatalog(untouched.globalId)
+    assert.deepEqual(after?.aspects('grows')?.get(e2)?.storedNames(), ['a'])
+    assert.equal(catalogDiff((await fresh.loadCatalog(c.globalId)) as Catalog, c), undefined)
   })
 
-  it('aligns the table of a changed def even when the saved catalog writes none of its aspects', async () => {
+  it('moves a table along with evolveAspectDef even when no catalog of the new shape has aspects', async () => {
     await db.reset()
     const def: AspectDef = createAspectDef({
       name: 'empty.grows',
@@ -332,7 +366,11 @@ forEachBackend('dedicated aspect tables', (backend) => {
     await dao.saveCatalog(empty)
     def.addPropertyDef(createPropertyDef({ name: 'b', type: 'INT' }))
     await dao.saveCatalog(empty)
-    const mapping = (await dao.aspectTableMappings()).find((m) => m.table === table)
+    // The table still holds the first version: the holder's.
+    let mapping = (await dao.aspectTableMappings()).find((m) => m.table === table)
+    assert.deepEqual([...(mapping?.columns.keys() ?? [])], ['a'])
+    await dao.evolveAspectDef(def)
+    mapping = (await dao.aspectTableMappings()).find((m) => m.table === table)
     assert.deepEqual([...(mapping?.columns.keys() ?? [])], ['a', 'b'])
     assert.deepEqual(
       await dao.findEntities(holder.globalId, def.name, (p) =>

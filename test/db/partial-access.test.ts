@@ -29,7 +29,8 @@ import {
   type PropertyValue,
   type TreeNode,
 } from '../../src/model/index.ts'
-import { PostgresDao, type HierarchyPage } from '../../src/persistence/dao/postgres-dao.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
+import type { HierarchyPage } from '../../src/persistence/partial/hierarchy-page.ts'
 import { catalogArb, nameArb } from '../support/arbitraries.ts'
 import { catalogEntityIds } from '../support/edits.ts'
 import { assertProperty } from '../support/fast-check.ts'
@@ -300,8 +301,16 @@ forEachBackend('partial access', (backend) => {
     )
     // Optimistic locking still holds for catalogs loaded before the partial call.
     await rejects(() => dao.saveCatalog(stale), 'CONFLICT', ['expected revision 1'])
-    // A catalog loaded afterwards saves fine.
+    // A catalog loaded afterwards saves fine: unchanged, it writes nothing and keeps the
+    // revision; changed, it moves on.
     assert.ok(loaded !== null)
+    assert.deepEqual(await dao.saveCatalog(loaded), {
+      revision: 2n,
+      mode: 'incremental',
+      rowsWritten: 0,
+      unchanged: true,
+    })
+    loaded.version = 7n
     assert.equal((await dao.saveCatalog(loaded)).revision, 3n)
   })
 

@@ -11,30 +11,9 @@ export const SAMPLE = {
 } as const
 
 const [E1, E2] = SAMPLE.entityIds
-const key = { catalog_id: SAMPLE.catalogId, aspect_def_id: SAMPLE.aspectDefId, entity_id: E1 }
-
-/** One value of each type, in its native column, as the DAO would write it. */
-const VALUES = {
-  property_value_integer: { property_name: 'p_int', value: -9223372036854775808n },
-  property_value_float: { property_name: 'p_flt', value: 0.1 },
-  property_value_boolean: { property_name: 'p_bln', value: true },
-  property_value_string: { property_name: 'p_str', value: 'grüße, 世界' },
-  property_value_text: { property_name: 'p_txt', value: 'line one\nline two' },
-  property_value_big_integer: {
-    property_name: 'p_bgi',
-    value: '123456789012345678901234567890',
-  },
-  property_value_big_decimal: { property_name: 'p_bgf', value: '1000', value_scale: -3 },
-  property_value_date_time: {
-    property_name: 'p_dat',
-    value: '2024-02-29T12:34:56.789012+01:00',
-    zone: 'Europe/Berlin',
-  },
-  property_value_uri: { property_name: 'p_uri', value: 'https://example.org/a?b=c#d' },
-  property_value_uuid: { property_name: 'p_uid', value: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' },
-  property_value_clob: { property_name: 'p_clb', value: 'x'.repeat(10_000) },
-  property_value_blob: { property_name: 'p_blb', value: new Uint8Array([0, 1, 254, 255]) },
-} as const
+/** The aspect's key in the value tables, and its row. */
+const ASPECT_ID = 1n
+const key = { catalog_id: SAMPLE.catalogId, aspect_id: ASPECT_ID }
 
 const PROPERTY_TYPES = [
   ['p_int', 'INT'],
@@ -52,16 +31,64 @@ const PROPERTY_TYPES = [
   ['tags', 'STR'],
 ] as const
 
+/** The property slot (`property.property_id`) of each sample property: 1, 2, … in this order. */
+export function slotOf(name: (typeof PROPERTY_TYPES)[number][0]): number {
+  return PROPERTY_TYPES.findIndex(([n]) => n === name) + 1
+}
+
+/** One value of each type, in its native column, as the DAO would write it. */
+const VALUES = {
+  property_value_integer: { property_id: slotOf('p_int'), value: -9223372036854775808n },
+  property_value_float: { property_id: slotOf('p_flt'), value: 0.1 },
+  property_value_boolean: { property_id: slotOf('p_bln'), value: true },
+  property_value_string: { property_id: slotOf('p_str'), value: 'grüße, 世界' },
+  property_value_text: { property_id: slotOf('p_txt'), value: 'line one\nline two' },
+  property_value_big_integer: {
+    property_id: slotOf('p_bgi'),
+    value: '123456789012345678901234567890',
+  },
+  property_value_big_decimal: { property_id: slotOf('p_bgf'), value: '1000', value_scale: -3 },
+  property_value_date_time: {
+    property_id: slotOf('p_dat'),
+    value: '2024-02-29T12:34:56.789012+01:00',
+    zone: 'Europe/Berlin',
+  },
+  property_value_uri: { property_id: slotOf('p_uri'), value: 'https://example.org/a?b=c#d' },
+  property_value_uuid: { property_id: slotOf('p_uid'), value: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' },
+  property_value_clob: { property_id: slotOf('p_clb'), value: 'x'.repeat(10_000) },
+  property_value_blob: { property_id: slotOf('p_blb'), value: new Uint8Array([0, 1, 254, 255]) },
+} as const
+
+/** Hierarchy ids of the sample's hierarchies. */
+export const HIERARCHY_IDS = { sample: 1, list: 2, set: 3, dir: 4, tree: 5 } as const
+
 /**
  * A small catalog with at least one row in every definition and catalog table: one AspectDef
- * with a property of each type (plus a multivalued one with defaults), all five hierarchy types,
- * two entities, one aspect with a value of each type, a revision and a table mapping.
+ * (one version) with a property of each type (plus a multivalued one with defaults), all five
+ * hierarchy types, two entities, one aspect with a value of each type, a revision and a table
+ * mapping.
  */
 export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('aspect_def')
-      .values({ aspect_def_id: SAMPLE.aspectDefId, name: 'sample', hash_version: -42n })
+      .values({ aspect_def_id: SAMPLE.aspectDefId, name: 'sample' })
+      .execute()
+    await trx
+      .insertInto('aspect_def_version')
+      .values({ aspect_def_id: SAMPLE.aspectDefId, version: 1, hash_version: -42n })
+      .execute()
+    await trx
+      .insertInto('property')
+      .values(
+        PROPERTY_TYPES.map(([name, type]) => ({
+          property_id: slotOf(name),
+          aspect_def_id: SAMPLE.aspectDefId,
+          name,
+          property_type: type,
+          is_multivalued: name === 'tags',
+        })),
+      )
       .execute()
     await trx
       .insertInto('property_def')
@@ -69,6 +96,8 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
         PROPERTY_TYPES.map(([name, type], index): NewCheapRow<'property_def'> => {
           const base = {
             aspect_def_id: SAMPLE.aspectDefId,
+            version: 1,
+            property_id: slotOf(name),
             name,
             property_index: index,
             property_type: type,
@@ -95,11 +124,17 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
       .execute()
     await trx
       .insertInto('catalog')
-      .values({ catalog_id: SAMPLE.catalogId, species: 'SINK', uri: 'https://example.org/cat' })
+      .values({
+        catalog_id: SAMPLE.catalogId,
+        species: 'SINK',
+        uri: 'https://example.org/cat',
+        next_aspect_id: 2n,
+        next_hierarchy_id: 6,
+      })
       .execute()
     await trx
       .insertInto('catalog_aspect_def')
-      .values({ catalog_id: SAMPLE.catalogId, aspect_def_id: SAMPLE.aspectDefId, position: 0 })
+      .values({ catalog_id: SAMPLE.catalogId, aspect_def_id: SAMPLE.aspectDefId, position: 0, version: 1 })
       .execute()
     await trx
       .insertInto('hierarchy')
@@ -117,7 +152,7 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
       .execute()
     await trx
       .insertInto('aspect')
-      .values({ ...key, map_order: 0 })
+      .values({ ...key, aspect_def_id: SAMPLE.aspectDefId, entity_id: E1, map_order: 0n })
       .execute()
     for (const [table, row] of Object.entries(VALUES)) {
       await trx
@@ -130,7 +165,7 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
       .values(
         ['x', 'y'].map((value, value_index) => ({
           ...key,
-          property_name: 'tags',
+          property_id: slotOf('tags'),
           value_index,
           value,
         })),
@@ -138,7 +173,7 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
       .execute()
     await trx
       .insertInto('property_list')
-      .values({ ...key, property_name: 'tags', property_type: 'STR', length: 2 })
+      .values({ ...key, property_id: slotOf('tags'), length: 2 })
       .execute()
     const inCatalog = { catalog_id: SAMPLE.catalogId }
     await trx
@@ -146,7 +181,7 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
       .values(
         [E1, E2, E1].map((entity_id, list_order) => ({
           ...inCatalog,
-          hierarchy_name: 'list',
+          hierarchy_id: HIERARCHY_IDS.list,
           list_order,
           entity_id,
         })),
@@ -157,7 +192,7 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
       .values(
         [E2, E1].map((entity_id, set_order) => ({
           ...inCatalog,
-          hierarchy_name: 'set',
+          hierarchy_id: HIERARCHY_IDS.set,
           set_order,
           entity_id,
         })),
@@ -167,7 +202,7 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
       .insertInto('hierarchy_entity_directory')
       .values({
         ...inCatalog,
-        hierarchy_name: 'dir',
+        hierarchy_id: HIERARCHY_IDS.dir,
         entity_key: 'first',
         entity_id: E1,
         dir_order: 0,
@@ -178,21 +213,19 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
       .values([
         {
           ...inCatalog,
-          hierarchy_name: 'tree',
+          hierarchy_id: HIERARCHY_IDS.tree,
           node_id: SAMPLE.rootNodeId,
           parent_node_id: null,
           node_key: '',
-          node_path: '',
           tree_order: 0,
           entity_id: null,
         },
         {
           ...inCatalog,
-          hierarchy_name: 'tree',
+          hierarchy_id: HIERARCHY_IDS.tree,
           node_id: SAMPLE.childNodeId,
           parent_node_id: SAMPLE.rootNodeId,
           node_key: 'a',
-          node_path: '/a',
           tree_order: 0,
           entity_id: E2,
           is_leaf: true,
@@ -213,6 +246,7 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
       .insertInto('aspect_table_mapping')
       .values({
         aspect_def_id: SAMPLE.aspectDefId,
+        version: 1,
         table_name: 'sample_aspects',
         has_catalog_id: true,
         has_entity_id: true,
@@ -220,15 +254,15 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
       .execute()
     await trx
       .insertInto('aspect_column_mapping')
-      .values({ aspect_def_id: SAMPLE.aspectDefId, property_name: 'p_int', column_name: 'int_col' })
+      .values({ aspect_def_id: SAMPLE.aspectDefId, property_id: slotOf('p_int'), column_name: 'int_col' })
       .execute()
   })
 }
 
 function hierarchy(
-  name: string,
+  name: keyof typeof HIERARCHY_IDS,
   hierarchy_type: string,
   position: number,
 ): NewCheapRow<'hierarchy'> {
-  return { catalog_id: SAMPLE.catalogId, name, hierarchy_type, position }
+  return { catalog_id: SAMPLE.catalogId, name, hierarchy_type, position, hierarchy_id: HIERARCHY_IDS[name] }
 }

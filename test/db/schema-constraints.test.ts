@@ -4,14 +4,18 @@ import { sql } from 'kysely'
 import { CheapIntegrityError } from '../../src/errors.ts'
 import { forEachBackend } from './backends.ts'
 import type { TestDatabase } from './backends.ts'
-import { insertSampleCatalog, SAMPLE } from './sample-rows.ts'
+import { HIERARCHY_IDS, insertSampleCatalog, SAMPLE, slotOf } from './sample-rows.ts'
 
 const [E1, E2] = SAMPLE.entityIds
-const aspectKey = {
+/** A second aspect of the sample def (E2), and the key of its values. */
+const aspectRow = {
   catalog_id: SAMPLE.catalogId,
+  aspect_id: 2n,
   aspect_def_id: SAMPLE.aspectDefId,
   entity_id: E2,
+  map_order: 1n,
 }
+const aspectKey = { catalog_id: SAMPLE.catalogId, aspect_id: 2n }
 
 forEachBackend('schema constraints', (backend) => {
   let database: TestDatabase
@@ -68,41 +72,36 @@ forEachBackend('schema constraints', (backend) => {
 
   it('rejects a value stored in the table of another type', async () => {
     await insertSampleCatalog(database.adapter.db)
-    await database.adapter.db
-      .insertInto('aspect')
-      .values({ ...aspectKey, map_order: 1 })
-      .execute()
-    // p_int is an INT property: the string table's property_type 'STR' matches no property_def.
+    await database.adapter.db.insertInto('aspect').values(aspectRow).execute()
+    // p_int is an INT property: its slot has no place in the string table.
     await rejectsWith(
       () =>
         database.adapter.db
           .insertInto('property_value_string')
-          .values({ ...aspectKey, property_name: 'p_int', value: '5' })
+          .values({ ...aspectKey, property_id: slotOf('p_int'), value: '5' })
           .execute(),
       '23503',
       'property_value_string_property_fkey',
     )
+    // Nor may a single-valued slot have a list row.
     await rejectsWith(
       () =>
         database.adapter.db
-          .insertInto('property_value_integer')
-          .values({ ...aspectKey, property_name: 'p_int', property_type: 'STR', value: 5n })
+          .insertInto('property_list')
+          .values({ ...aspectKey, property_id: slotOf('p_int'), length: 1 })
           .execute(),
-      '23514',
-      'property_value_integer_type_check',
+      '23503',
+      'property_list_property_fkey',
     )
   })
 
   it('rejects a String longer than 8192 characters and accepts exactly 8192', async () => {
     await insertSampleCatalog(database.adapter.db)
-    await database.adapter.db
-      .insertInto('aspect')
-      .values({ ...aspectKey, map_order: 1 })
-      .execute()
+    await database.adapter.db.insertInto('aspect').values(aspectRow).execute()
     const write = (value: string) =>
       database.adapter.db
         .insertInto('property_value_string')
-        .values({ ...aspectKey, property_name: 'p_str', value })
+        .values({ ...aspectKey, property_id: slotOf('p_str'), value })
         .execute()
     await rejectsWith(() => write('é'.repeat(8193)), '23514', 'property_value_string_length_check')
     await write('é'.repeat(8192))
@@ -116,16 +115,38 @@ forEachBackend('schema constraints', (backend) => {
           .insertInto('hierarchy_entity_tree_node')
           .values({
             catalog_id: SAMPLE.catalogId,
-            hierarchy_name: 'tree',
+            hierarchy_id: HIERARCHY_IDS.tree,
             node_id: '70000000-0000-4000-8000-0000000000ff',
             parent_node_id: null,
             node_key: '',
-            node_path: '',
             tree_order: 0,
           })
           .execute(),
       '23505',
-      'hierarchy_entity_tree_node_path_key',
+      'hierarchy_entity_tree_node_root_idx',
+    )
+  })
+
+  it('rejects two siblings with the same key, however long', async () => {
+    await insertSampleCatalog(database.adapter.db)
+    const sibling = (node_id: string, node_key: string) =>
+      database.adapter.db
+        .insertInto('hierarchy_entity_tree_node')
+        .values({
+          catalog_id: SAMPLE.catalogId,
+          hierarchy_id: HIERARCHY_IDS.tree,
+          node_id,
+          parent_node_id: SAMPLE.rootNodeId,
+          node_key,
+          tree_order: 1,
+        })
+        .execute()
+    const long = 'k'.repeat(20_000)
+    await sibling('70000000-0000-4000-8000-0000000000a1', long)
+    await rejectsWith(
+      () => sibling('70000000-0000-4000-8000-0000000000a2', long),
+      '23505',
+      'hierarchy_entity_tree_node_sibling_idx',
     )
   })
 
@@ -137,7 +158,7 @@ forEachBackend('schema constraints', (backend) => {
           .insertInto('hierarchy_entity_list')
           .values({
             catalog_id: SAMPLE.catalogId,
-            hierarchy_name: 'set',
+            hierarchy_id: HIERARCHY_IDS.set,
             list_order: 0,
             entity_id: E1,
           })
@@ -149,15 +170,12 @@ forEachBackend('schema constraints', (backend) => {
 
   it('rejects numbers that are not BigIntegers and non-finite BigDecimals', async () => {
     await insertSampleCatalog(database.adapter.db)
-    await database.adapter.db
-      .insertInto('aspect')
-      .values({ ...aspectKey, map_order: 1 })
-      .execute()
+    await database.adapter.db.insertInto('aspect').values(aspectRow).execute()
     await rejectsWith(
       () =>
         database.adapter.db
           .insertInto('property_value_big_integer')
-          .values({ ...aspectKey, property_name: 'p_bgi', value: '1.5' })
+          .values({ ...aspectKey, property_id: slotOf('p_bgi'), value: '1.5' })
           .execute(),
       '23514',
       'property_value_big_integer_scale_check',
@@ -166,7 +184,7 @@ forEachBackend('schema constraints', (backend) => {
       () =>
         database.adapter.db
           .insertInto('property_value_big_decimal')
-          .values({ ...aspectKey, property_name: 'p_bgf', value: 'NaN', value_scale: 0 })
+          .values({ ...aspectKey, property_id: slotOf('p_bgf'), value: 'NaN', value_scale: 0 })
           .execute(),
       '23514',
       'property_value_big_decimal_finite_check',
@@ -177,9 +195,29 @@ forEachBackend('schema constraints', (backend) => {
     const db = database.adapter.db
     await db
       .insertInto('aspect_def')
-      .values({ aspect_def_id: SAMPLE.aspectDefId, name: 'defaults', hash_version: 0n })
+      .values({ aspect_def_id: SAMPLE.aspectDefId, name: 'defaults' })
       .execute()
-    const base = { aspect_def_id: SAMPLE.aspectDefId, name: 'n', property_index: 0 }
+    await db
+      .insertInto('aspect_def_version')
+      .values({ aspect_def_id: SAMPLE.aspectDefId, version: 1, hash_version: 0n })
+      .execute()
+    await db
+      .insertInto('property')
+      .values({
+        property_id: 1,
+        aspect_def_id: SAMPLE.aspectDefId,
+        name: 'n',
+        property_type: 'INT',
+        is_multivalued: false,
+      })
+      .execute()
+    const base = {
+      aspect_def_id: SAMPLE.aspectDefId,
+      version: 1,
+      property_id: 1,
+      name: 'n',
+      property_index: 0,
+    }
     await rejectsWith(
       () =>
         db
@@ -234,7 +272,13 @@ forEachBackend('schema constraints', (backend) => {
       () =>
         database.adapter.db
           .insertInto('hierarchy')
-          .values({ catalog_id: SAMPLE.catalogId, name: 'am2', hierarchy_type: 'AM', position: 9 })
+          .values({
+            catalog_id: SAMPLE.catalogId,
+            name: 'am2',
+            hierarchy_type: 'AM',
+            position: 9,
+            hierarchy_id: 9,
+          })
           .execute(),
       '23514',
       'hierarchy_aspect_map_check',
@@ -246,7 +290,7 @@ forEachBackend('schema constraints', (backend) => {
           .where('aspect_def_id', '=', SAMPLE.aspectDefId)
           .execute(),
       '23503',
-      'catalog_aspect_def_aspect_def_fkey',
+      'catalog_aspect_def_version_fkey',
     )
   })
 
@@ -307,7 +351,7 @@ forEachBackend('schema constraints', (backend) => {
       () =>
         database.adapter.db
           .insertInto('property_value_integer')
-          .values({ ...aspectKey, property_name: 'p_int', value: 5n })
+          .values({ ...aspectKey, property_id: slotOf('p_int'), value: 5n })
           .execute(),
       '23503',
       'property_value_integer_aspect_fkey',
@@ -324,7 +368,7 @@ forEachBackend('schema constraints', (backend) => {
           .insertInto('hierarchy_entity_list')
           .values({
             catalog_id: SAMPLE.catalogId,
-            hierarchy_name: 'list',
+            hierarchy_id: HIERARCHY_IDS.list,
             list_order: 99,
             entity_id: stranger,
           })
@@ -336,7 +380,7 @@ forEachBackend('schema constraints', (backend) => {
       () =>
         db
           .insertInto('aspect')
-          .values({ ...aspectKey, entity_id: stranger, map_order: 9 })
+          .values({ ...aspectRow, entity_id: stranger })
           .execute(),
       '23503',
       'aspect_entity_fkey',
@@ -348,7 +392,7 @@ forEachBackend('schema constraints', (backend) => {
     )
   })
 
-  it('cascades deletions of aspects, hierarchies and property defs to their rows', async () => {
+  it('cascades deletions of aspects and hierarchies to their rows, and of unused defs to their versions', async () => {
     const db = database.adapter.db
     await insertSampleCatalog(db)
     const count = async (
@@ -359,26 +403,35 @@ forEachBackend('schema constraints', (backend) => {
           .rows[0]?.n,
       )
     assert.ok((await count('property_value_integer')) > 0)
-    await db.deleteFrom('property_def').where('name', '=', 'p_int').execute()
-    assert.equal(await count('property_value_integer'), 0)
     assert.ok((await count('property_list')) > 0)
     await db.deleteFrom('aspect').execute()
+    assert.equal(await count('property_value_integer'), 0)
     assert.equal(await count('property_list'), 0)
     assert.ok((await count('hierarchy_entity_list')) > 0)
     await db.deleteFrom('hierarchy').where('name', '=', 'list').execute()
     assert.equal(await count('hierarchy_entity_list'), 0)
+    // A def no catalog uses goes with its versions, their properties and its slots.
+    await db.deleteFrom('catalog').execute()
+    await db.deleteFrom('aspect_table_mapping').execute()
+    await db.deleteFrom('aspect_def').execute()
+    for (const table of ['aspect_def_version', 'property_def', 'property'] as const) {
+      assert.equal(
+        Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow()).n),
+        0,
+        table,
+      )
+    }
   })
 
   it('rejects a tree node whose parent is not in its tree and deletes subtrees with their root', async () => {
     const db = database.adapter.db
     await insertSampleCatalog(db)
-    const node = (id: string, parent: string, path: string) => ({
+    const node = (id: string, parent: string, key: string) => ({
       catalog_id: SAMPLE.catalogId,
-      hierarchy_name: 'tree',
+      hierarchy_id: HIERARCHY_IDS.tree,
       node_id: id,
       parent_node_id: parent,
-      node_key: path.slice(path.lastIndexOf('/') + 1),
-      node_path: path,
+      node_key: key,
       tree_order: 5,
     })
     await rejectsWith(
@@ -389,7 +442,7 @@ forEachBackend('schema constraints', (backend) => {
             node(
               '70000000-0000-4000-8000-0000000000aa',
               '70000000-0000-4000-8000-0000000000ff',
-              '/orphan',
+              'orphan',
             ),
           )
           .execute(),
@@ -397,16 +450,9 @@ forEachBackend('schema constraints', (backend) => {
       'hierarchy_entity_tree_node_parent_fkey',
     )
     const grandchild = '70000000-0000-4000-8000-0000000000bb'
-    const childPath = (
-      await db
-        .selectFrom('hierarchy_entity_tree_node')
-        .select('node_path')
-        .where('node_id', '=', SAMPLE.childNodeId)
-        .executeTakeFirstOrThrow()
-    ).node_path
     await db
       .insertInto('hierarchy_entity_tree_node')
-      .values(node(grandchild, SAMPLE.childNodeId, `${childPath}/deeper`))
+      .values(node(grandchild, SAMPLE.childNodeId, 'deeper'))
       .execute()
     await db
       .deleteFrom('hierarchy_entity_tree_node')
@@ -415,7 +461,7 @@ forEachBackend('schema constraints', (backend) => {
     const left = await db
       .selectFrom('hierarchy_entity_tree_node')
       .select('node_id')
-      .where('hierarchy_name', '=', 'tree')
+      .where('hierarchy_id', '=', HIERARCHY_IDS.tree)
       .execute()
     assert.deepEqual(left, [])
   })

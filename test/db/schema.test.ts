@@ -85,15 +85,6 @@ forEachBackend('schema bootstrap', (backend) => {
     assert.deepEqual(await ledger(adapter.db, schema), recorded)
   })
 
-  it('changes nothing when every schema file is run again by hand', async () => {
-    const { adapter, schema } = audited
-    const objects = await schemaObjects(adapter.db, schema)
-    const lookups = await adapter.db.selectFrom('property_type').selectAll().execute()
-    for (const file of await readSchemaSteps()) await adapter.execScript(file.sql)
-    assert.deepEqual(await schemaObjects(adapter.db, schema), objects)
-    assert.deepEqual(await adapter.db.selectFrom('property_type').selectAll().execute(), lookups)
-  })
-
   it('records each applied file with its version, name and checksum', async () => {
     const files = await readSchemaSteps()
     const rows = await ledger(audited.adapter.db, audited.schema)

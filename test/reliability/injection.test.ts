@@ -190,6 +190,8 @@ forEachBackend('reliability: injection', (backend) => {
     const after = await fingerprint(db.adapter)
     const definitions = new Set([
       'aspect_def',
+      'aspect_def_version',
+      'property',
       'property_def',
       'aspect_table_mapping',
       'aspect_column_mapping',

@@ -142,7 +142,8 @@ forEachBackend('reliability: optimistic concurrency', (backend) => {
     const def = counterDef()
     const catalog = smallCatalog(def)
     await dao.saveCatalog(catalog)
-    await dao.saveCatalog(catalog) // unchanged: still a new revision
+    catalog.aspects(def.name)?.get(e(3))?.set('b', 'second')
+    await dao.saveCatalog(catalog)
     assert.equal(await dao.catalogRevision(catalog.globalId), 2n)
     const fresh = clone(catalog)
     fresh.aspects(def.name)?.get(e(3))?.set('b', 'expected')
@@ -394,6 +395,8 @@ forEachBackend('reliability: optimistic concurrency', (backend) => {
         const handles: (Catalog | null)[] = [null, null]
         /** The revision each handle's copy was loaded or saved at. */
         const seen: bigint[] = [0n, 0n]
+        /** Whether each handle's copy was edited since it was loaded or saved. */
+        const dirty: boolean[] = [false, false]
         let stored = clone(catalog)
         let revision = 1n
         const daoOf = (h: number) => (h === 0 ? dao : other)
@@ -402,6 +405,7 @@ forEachBackend('reliability: optimistic concurrency', (backend) => {
             case 'load': {
               handles[op.h] = await daoOf(op.h).loadCatalog(id)
               seen[op.h] = revision
+              dirty[op.h] = false
               assertSame(handles[op.h] ?? null, stored, 'a load sees the last write')
               break
             }
@@ -409,6 +413,7 @@ forEachBackend('reliability: optimistic concurrency', (backend) => {
               const c = handles[op.h]
               if (c === null || c === undefined) break
               c.aspects(def.name)?.get(e(op.entity))?.set('a', op.value)
+              dirty[op.h] = true
               break
             }
             case 'save':
@@ -416,11 +421,17 @@ forEachBackend('reliability: optimistic concurrency', (backend) => {
               const c = handles[op.h]
               if (c === null || c === undefined) break
               const force = op.kind === 'force'
-              if (force || seen[op.h] === revision) {
+              if (!force && !dirty[op.h] && seen[op.h] === revision) {
+                // Nothing changed since this copy was loaded or saved: nothing is written.
+                const result = await daoOf(op.h).saveCatalog(c)
+                assert.equal(result.unchanged, true)
+                assert.equal(result.revision, revision)
+              } else if (force || seen[op.h] === revision) {
                 const result = await daoOf(op.h).saveCatalog(c, { force })
                 revision++
                 assert.equal(result.revision, revision)
                 seen[op.h] = revision
+                dirty[op.h] = false
                 stored = clone(c)
               } else {
                 await rejectsWith(() => daoOf(op.h).saveCatalog(c), { code: 'CONFLICT' })

@@ -173,8 +173,14 @@ export class EntityTree extends HierarchyBase<'ET'> {
 
   /** Number of nodes including the root. */
   get nodeCount(): number {
+    // Without paths: walk() builds each node's path, quadratic in the depth of a deep tree.
     let n = 0
-    for (const _ of this.walk()) n++
+    const stack: TreeNode[] = [this.root]
+    while (stack.length > 0) {
+      const node = stack.pop() as TreeNode
+      n++
+      for (const [, child] of node.children()) stack.push(child)
+    }
     return n
   }
 }

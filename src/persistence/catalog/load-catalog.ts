@@ -1,172 +1,204 @@
-import { sql, type Kysely } from 'kysely'
-import { Aspect } from '../../model/aspect.ts'
+import type { Kysely, Transaction } from 'kysely'
+import type { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import { createCatalog, type Catalog } from '../../model/catalog.ts'
 import type { CatalogSpecies } from '../../model/catalog-species.ts'
 import type { EntityId } from '../../model/entity.ts'
 import type { TreeNode } from '../../model/hierarchy/entity-tree.ts'
 import type { HierarchyTypeCode } from '../../model/hierarchy/hierarchy-type.ts'
-import {
-  PROPERTY_TYPE_CODES,
-  type PropertyValue,
-  type ScalarValue,
-} from '../../model/property-type.ts'
-import { loadAspectDefsById } from '../aspect-def-store.ts'
-import { loadDedicatedValues } from '../mapping/dedicated-load.ts'
-import { VALUE_CODECS } from '../store/value-codecs.ts'
+import type { CheapDatabase, CheapRow } from '../schema/database.ts'
+import { readAspectValues } from '../store/aspect-store.ts'
+import { AspectAssembler } from '../store/aspect-values.ts'
+import { loadVersions, versionIn, type DefVersionCache, type StoredVersion } from '../store/def-versions.ts'
+import { readMappings, type DedicatedTable } from '../store/dedicated/table.ts'
+import { readOnlySnapshot } from '../store/catalog-lock.ts'
 
-type Executor = Kysely<unknown>
-
-interface CatalogRow {
-  catalog_id: string
-  species: CatalogSpecies
-  uri: string | null
-  upstream_catalog_id: string | null
-  version_number: bigint
-  revision: bigint
-}
-
-interface HierarchyRow {
-  name: string
-  hierarchy_type: HierarchyTypeCode
-  version_number: bigint
-  aspect_def_id: string | null
-}
-
-interface TreeRow {
-  hierarchy_name: string
-  node_id: string
-  parent_node_id: string | null
-  node_key: string
-  tree_order: number
-  entity_id: EntityId | null
-  is_leaf: boolean
-}
-
-/** Stored values of every aspect, by AspectDef id then entity id, in map order. */
-type AspectValues = Map<string, Map<EntityId, Map<string, PropertyValue>>>
+type Trx = Transaction<CheapDatabase>
 
 export interface LoadedCatalog {
   readonly catalog: Catalog
   readonly revision: bigint
 }
 
+type TreeRow = Pick<
+  CheapRow<'hierarchy_entity_tree_node'>,
+  'hierarchy_id' | 'node_id' | 'parent_node_id' | 'node_key' | 'entity_id' | 'is_leaf'
+>
+
 /**
  * Loads a catalog in one read-only REPEATABLE READ transaction (a consistent snapshot), reading
  * each table once for the whole catalog, never once per aspect, and rebuilds it exactly.
  */
-export async function loadCatalog(db: Executor, catalogId: string): Promise<LoadedCatalog | null> {
-  return db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .setAccessMode('read only')
-    .execute(async (trx) => {
-      const head =
-        await sql<CatalogRow>`select catalog_id, species, uri, upstream_catalog_id, version_number, revision from catalog where catalog_id = ${catalogId}::uuid`.execute(
-          trx,
-        )
-      const row = head.rows[0]
-      if (row === undefined) return null
-      const id = row.catalog_id
-      const hierarchies = (
-        await sql<HierarchyRow>`select name, hierarchy_type, version_number, aspect_def_id from hierarchy where catalog_id = ${id}::uuid order by position`.execute(
-          trx,
-        )
-      ).rows
-      const defIds = hierarchies.flatMap((h) => (h.aspect_def_id === null ? [] : [h.aspect_def_id]))
-      const defs = await loadAspectDefsById(trx, defIds)
-      const values = await loadAspectValues(trx, id, defs)
-      const catalog = createCatalog({
-        globalId: id,
-        species: row.species,
-        uri: row.uri,
-        upstream: row.upstream_catalog_id,
-        version: row.version_number,
-      })
-      const contents = await loadContents(trx, id, hierarchies)
-      for (const h of hierarchies) {
-        const options = { version: h.version_number }
-        switch (h.hierarchy_type) {
-          case 'AM': {
-            const def = defs.get(h.aspect_def_id as string) as AspectDef
-            const map = catalog.extend(def, options)
-            for (const [entityId, stored] of values.get(def.globalId) ?? []) {
-              map.add(Aspect.restore(def, entityId, stored))
-            }
-            break
-          }
-          case 'EL':
-            catalog.createEntityList(h.name, options).addAll(contents.lists.get(h.name) ?? [])
-            break
-          case 'ES':
-            catalog.createEntitySet(h.name, options).addAll(contents.sets.get(h.name) ?? [])
-            break
-          case 'ED': {
-            const dir = catalog.createEntityDirectory(h.name, options)
-            for (const [key, entity] of contents.directories.get(h.name) ?? []) dir.set(key, entity)
-            break
-          }
-          case 'ET':
-            buildTree(catalog, h.name, options.version, contents.trees.get(h.name) ?? [])
-            break
-        }
-      }
-      return { catalog, revision: row.revision }
+export async function loadCatalog(
+  db: Kysely<CheapDatabase>,
+  catalogId: string,
+  cache: DefVersionCache,
+): Promise<LoadedCatalog | null> {
+  return readOnlySnapshot(db, async (trx) => {
+    const row = await trx
+      .selectFrom('catalog')
+      .select(['catalog_id', 'species', 'uri', 'upstream_catalog_id', 'version_number', 'revision'])
+      .where('catalog_id', '=', catalogId)
+      .executeTakeFirst()
+    if (row === undefined) return null
+    const hierarchies = await trx
+      .selectFrom('hierarchy as h')
+      .leftJoin('catalog_aspect_def as p', (join) =>
+        join.onRef('p.catalog_id', '=', 'h.catalog_id').onRef('p.aspect_def_id', '=', 'h.aspect_def_id'),
+      )
+      .select(['h.name', 'h.hierarchy_type', 'h.version_number', 'h.aspect_def_id', 'h.hierarchy_id', 'p.version'])
+      .where('h.catalog_id', '=', catalogId)
+      .orderBy('h.position')
+      .execute()
+    const pins = hierarchies.flatMap((h) =>
+      h.aspect_def_id === null || h.version === null ? [] : [{ defId: h.aspect_def_id, version: h.version }],
+    )
+    const versions = await loadVersions(trx, pins, cache)
+    const pinned = new Map(pins.map((p) => [p.defId, versionIn(versions, p.defId, p.version)]))
+    const aspects = await loadAspects(trx, catalogId, pinned)
+    const contents = await loadContents(trx, catalogId, hierarchies)
+    const catalog = createCatalog({
+      globalId: row.catalog_id,
+      species: row.species as CatalogSpecies,
+      uri: row.uri,
+      upstream: row.upstream_catalog_id,
+      version: row.version_number,
     })
+    for (const h of hierarchies) {
+      const options = { version: h.version_number }
+      const id = h.hierarchy_id
+      switch (h.hierarchy_type as HierarchyTypeCode) {
+        case 'AM': {
+          const defId = h.aspect_def_id as string
+          const found = aspects.get(defId)
+          const map = catalog.extend(found?.def ?? (pinned.get(defId) as StoredVersion).toAspectDef(), options)
+          if (found !== undefined) map.addAll(found.aspects)
+          break
+        }
+        case 'EL':
+          catalog.createEntityList(h.name, options).addAll(contents.lists.get(id) ?? [])
+          break
+        case 'ES':
+          catalog.createEntitySet(h.name, options).addAll(contents.sets.get(id) ?? [])
+          break
+        case 'ED':
+          catalog.createEntityDirectory(h.name, options).setAll(contents.directories.get(id) ?? [])
+          break
+        case 'ET':
+          buildTree(catalog, h.name, options.version, contents.trees.get(id) ?? [])
+          break
+      }
+    }
+    return { catalog, revision: row.revision }
+  })
 }
 
-async function loadContents(trx: Executor, id: string, hierarchies: readonly HierarchyRow[]) {
+/** Every aspect of the catalog, by def id, in map order, with its values. */
+async function loadAspects(
+  trx: Trx,
+  catalogId: string,
+  pinned: ReadonlyMap<string, StoredVersion>,
+): Promise<Map<string, { def: AspectDef; aspects: Aspect[] }>> {
+  const out = new Map<string, { def: AspectDef; aspects: Aspect[] }>()
+  if (pinned.size === 0) return out
+  const rows = await trx
+    .selectFrom('aspect')
+    .select(['aspect_id', 'aspect_def_id', 'entity_id'])
+    .where('catalog_id', '=', catalogId)
+    .orderBy('aspect_def_id')
+    .orderBy('map_order')
+    .execute()
+  if (rows.length === 0) return out
+  const assembler = new AspectAssembler()
+  for (const r of rows) {
+    const version = pinned.get(r.aspect_def_id)
+    if (version !== undefined) assembler.register(Number(r.aspect_id), version, r.entity_id as EntityId)
+  }
+  const mappings = await readMappings(trx, { defIds: [...pinned.keys()] })
+  const storage = new Map<StoredVersion, DedicatedTable>()
+  for (const version of pinned.values()) {
+    const m = mappings.find((x) => x.defId === version.defId && x.version === version.version && !x.isReadOnly)
+    if (m !== undefined) storage.set(version, m)
+  }
+  await readAspectValues(trx, catalogId, pinned.values(), storage, assembler)
+  const defs = new Map([...pinned].map(([defId, v]) => [defId, v.toAspectDef()]))
+  for (const r of rows) {
+    const def = defs.get(r.aspect_def_id)
+    if (def === undefined) continue
+    let entry = out.get(r.aspect_def_id)
+    if (entry === undefined) {
+      entry = { def, aspects: [] }
+      out.set(r.aspect_def_id, entry)
+    }
+    entry.aspects.push(assembler.build(Number(r.aspect_id), def) as Aspect)
+  }
+  return out
+}
+
+async function loadContents(
+  trx: Trx,
+  catalogId: string,
+  hierarchies: readonly { readonly hierarchy_type: string }[],
+) {
   const has = (type: HierarchyTypeCode) => hierarchies.some((h) => h.hierarchy_type === type)
-  const lists = new Map<string, EntityId[]>()
-  const sets = new Map<string, EntityId[]>()
-  const directories = new Map<string, [string, EntityId][]>()
-  const trees = new Map<string, TreeRow[]>()
+  const lists = new Map<number, EntityId[]>()
+  const sets = new Map<number, EntityId[]>()
+  const directories = new Map<number, [string, EntityId][]>()
+  const trees = new Map<number, TreeRow[]>()
   if (has('EL')) {
-    const rows = await sql<{
-      hierarchy_name: string
-      entity_id: EntityId
-    }>`select hierarchy_name, entity_id from hierarchy_entity_list where catalog_id = ${id}::uuid order by hierarchy_name, list_order`.execute(
-      trx,
-    )
-    for (const r of rows.rows) group(lists, r.hierarchy_name, r.entity_id)
+    const rows = await trx
+      .selectFrom('hierarchy_entity_list')
+      .select(['hierarchy_id', 'entity_id'])
+      .where('catalog_id', '=', catalogId)
+      .orderBy('hierarchy_id')
+      .orderBy('list_order')
+      .execute()
+    for (const r of rows) group(lists, r.hierarchy_id, r.entity_id as EntityId)
   }
   if (has('ES')) {
-    const rows = await sql<{
-      hierarchy_name: string
-      entity_id: EntityId
-    }>`select hierarchy_name, entity_id from hierarchy_entity_set where catalog_id = ${id}::uuid order by hierarchy_name, set_order`.execute(
-      trx,
-    )
-    for (const r of rows.rows) group(sets, r.hierarchy_name, r.entity_id)
+    const rows = await trx
+      .selectFrom('hierarchy_entity_set')
+      .select(['hierarchy_id', 'entity_id'])
+      .where('catalog_id', '=', catalogId)
+      .orderBy('hierarchy_id')
+      .orderBy('set_order')
+      .execute()
+    for (const r of rows) group(sets, r.hierarchy_id, r.entity_id as EntityId)
   }
   if (has('ED')) {
-    const rows = await sql<{
-      hierarchy_name: string
-      entity_key: string
-      entity_id: EntityId
-    }>`select hierarchy_name, entity_key, entity_id from hierarchy_entity_directory where catalog_id = ${id}::uuid order by hierarchy_name, dir_order`.execute(
-      trx,
-    )
-    for (const r of rows.rows) group(directories, r.hierarchy_name, [r.entity_key, r.entity_id])
+    const rows = await trx
+      .selectFrom('hierarchy_entity_directory')
+      .select(['hierarchy_id', 'entity_key', 'entity_id'])
+      .where('catalog_id', '=', catalogId)
+      .orderBy('hierarchy_id')
+      .orderBy('dir_order')
+      .execute()
+    for (const r of rows) group(directories, r.hierarchy_id, [r.entity_key, r.entity_id as EntityId])
   }
   if (has('ET')) {
-    const rows =
-      await sql<TreeRow>`select hierarchy_name, node_id, parent_node_id, node_key, tree_order, entity_id, is_leaf from hierarchy_entity_tree_node where catalog_id = ${id}::uuid order by hierarchy_name, parent_node_id nulls first, tree_order`.execute(
-        trx,
-      )
-    for (const r of rows.rows) group(trees, r.hierarchy_name, r)
+    const rows = await trx
+      .selectFrom('hierarchy_entity_tree_node')
+      .select(['hierarchy_id', 'node_id', 'parent_node_id', 'node_key', 'entity_id', 'is_leaf'])
+      .where('catalog_id', '=', catalogId)
+      .orderBy('hierarchy_id')
+      .orderBy('tree_order')
+      .execute()
+    for (const r of rows) group(trees, r.hierarchy_id, r)
   }
   return { lists, sets, directories, trees }
 }
 
-function group<V>(map: Map<string, V[]>, key: string, value: V): void {
+function group<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key)
   if (list === undefined) map.set(key, [value])
   else list.push(value)
 }
 
-/** Rebuilds a tree from its node rows (siblings already in tree_order), iteratively. */
-function buildTree(
+/**
+ * Rebuilds a tree from its node rows (siblings in tree_order: the rows are sorted by it, and
+ * grouping by parent keeps that order), iteratively: depth costs no stack.
+ */
+export function buildTree(
   catalog: Catalog,
   name: string,
   version: bigint,
@@ -193,87 +225,4 @@ function buildTree(
       stack.push([child.node_id, added])
     }
   }
-}
-
-/** Every aspect's stored values: aspect rows in map order, then one pass per value table. */
-async function loadAspectValues(
-  trx: Executor,
-  id: string,
-  defs: ReadonlyMap<string, AspectDef>,
-): Promise<AspectValues> {
-  const out: AspectValues = new Map()
-  if (defs.size === 0) return out
-  const aspects = await sql<{
-    aspect_def_id: string
-    entity_id: EntityId
-  }>`select aspect_def_id, entity_id from aspect where catalog_id = ${id}::uuid order by aspect_def_id, map_order`.execute(
-    trx,
-  )
-  for (const r of aspects.rows) {
-    let byEntity = out.get(r.aspect_def_id)
-    if (byEntity === undefined) {
-      byEntity = new Map()
-      out.set(r.aspect_def_id, byEntity)
-    }
-    byEntity.set(r.entity_id, new Map())
-  }
-  if (aspects.rows.length === 0) return out
-  // Defs mapped to dedicated tables: their values come from there (one query per def).
-  const mapped = await loadDedicatedValues(trx, id, defs, out)
-  const types = new Set(
-    [...defs.values()]
-      .filter((d) => !mapped.has(d.globalId))
-      .flatMap((d) => d.propertyDefs().map((p) => p.type)),
-  )
-  const lists = await sql<{
-    aspect_def_id: string
-    entity_id: EntityId
-    property_name: string
-    length: number | null
-  }>`select aspect_def_id, entity_id, property_name, length from property_list where catalog_id = ${id}::uuid`.execute(
-    trx,
-  )
-  for (const r of lists.rows) {
-    const stored = out.get(r.aspect_def_id)?.get(r.entity_id)
-    stored?.set(r.property_name, r.length === null ? null : new Array<ScalarValue>(r.length))
-  }
-  for (const type of PROPERTY_TYPE_CODES) {
-    if (!types.has(type)) continue
-    const codec = VALUE_CODECS[type]
-    const decode = codec.decode as (raw: unknown, extra?: unknown) => ScalarValue
-    const extra = codec.extra === undefined ? sql`null` : sql.id(codec.extra.column)
-    const rows = await sql<{
-      aspect_def_id: string
-      entity_id: EntityId
-      property_name: string
-      value_index: number
-      value: unknown
-      extra: unknown
-    }>`select aspect_def_id, entity_id, property_name, value_index, value, ${extra} as extra from ${sql.id(codec.table)} where catalog_id = ${id}::uuid`.execute(
-      trx,
-    )
-    // Rows come in physical order, which groups an aspect's values: remember the last target.
-    let lastDef = ''
-    let lastEntity = ''
-    let stored: Map<string, PropertyValue> | undefined
-    for (const r of rows.rows) {
-      if (r.entity_id !== lastEntity || r.aspect_def_id !== lastDef) {
-        lastDef = r.aspect_def_id
-        lastEntity = r.entity_id
-        stored = out.get(lastDef)?.get(r.entity_id)
-      }
-      if (stored === undefined) continue
-      const value = r.value === null ? null : decode(r.value, r.extra)
-      const list = stored.get(r.property_name)
-      if (Array.isArray(list)) (list as ScalarValue[])[r.value_index] = value as ScalarValue
-      else stored.set(r.property_name, value)
-    }
-  }
-  for (const byEntity of out.values()) {
-    for (const stored of byEntity.values()) {
-      for (const [name, value] of stored)
-        if (Array.isArray(value)) stored.set(name, Object.freeze(value))
-    }
-  }
-  return out
 }

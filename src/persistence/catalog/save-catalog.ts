@@ -1,43 +1,43 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import { CheapConflictError } from '../../errors.ts'
+import type { Aspect } from '../../model/aspect.ts'
+import type { AspectDef } from '../../model/aspect-def.ts'
 import type { Catalog } from '../../model/catalog.ts'
+import type { EntityId } from '../../model/entity.ts'
 import type { Hierarchy } from '../../model/hierarchy/index.ts'
-import { PROPERTY_TYPE_CODES } from '../../model/property-type.ts'
-import { saveAspectDefs } from '../aspect-def-store.ts'
-import {
-  deleteMissing,
-  writeRows,
-  writeRowsTogether,
-  type ColumnData,
-  type WriteTarget,
-} from '../store/bulk-write.ts'
-import {
-  addAspectRows,
-  addHierarchyRows,
-  catalogHeaderRows,
-  newContentRows,
-  valueColumns,
-  type ContentRows,
-  type ValueRows,
-} from '../catalog-rows.ts'
 import type { CopyIn } from '../connection/held-connection.ts'
-import type { DedicatedRows } from '../mapping/dedicated-rows.ts'
-import { getCatalogState, type CatalogState } from './catalog-state.ts'
-import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
+import type { CheapDatabase } from '../schema/database.ts'
 import {
   ASPECT,
-  CATALOG_ASPECT_DEF,
-  ENTITY,
-  ENTITY_DIRECTORY,
-  ENTITY_LIST,
-  ENTITY_SET,
-  ENTITY_TREE_NODE,
-  HIERARCHY,
-  PROPERTY_LIST,
-  VALUE_TARGETS,
-} from '../write-targets.ts'
+  aspectRows,
+  replaceAspectValues,
+  writeAspectValues,
+} from '../store/aspect-store.ts'
+import type { AspectSlice } from '../store/aspect-values.ts'
+import { target, writeRows } from '../store/bulk-write.ts'
+import {
+  loadVersions,
+  refusal,
+  resolveDefs,
+  shapeConflict,
+  versionIn,
+  type DefVersionCache,
+  type StoredVersion,
+} from '../store/def-versions.ts'
+import { dedicatedTablesOf, type DedicatedTable } from '../store/dedicated/table.ts'
+import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
+import { CONTENT_TABLES, ENTITY, entitiesOf, writeContents } from '../store/hierarchy-rows.ts'
+import { getCatalogState } from './catalog-state.ts'
+import {
+  fullPlan,
+  incrementalPlan,
+  isEmptyPlan,
+  validatePlan,
+  type SavePlan,
+} from './save-plan.ts'
 
-type Executor = Kysely<unknown>
+type Db = Kysely<CheapDatabase>
+type Trx = Transaction<CheapDatabase>
 
 export interface SaveCatalogOptions {
   /** Overwrite whatever is stored, whatever its revision. */
@@ -53,111 +53,435 @@ export interface SaveCatalogOptions {
 export interface SaveCatalogResult {
   /** The catalog's stored revision after this save. */
   readonly revision: bigint
-  /** `insert`: the catalog was new; `full`: every hierarchy rewritten; `incremental`: only changes. */
+  /**
+   * `insert`: the catalog was new; `full`: its stored contents were replaced by this object's;
+   * `incremental`: only what changed since it was loaded or last saved was written.
+   */
   readonly mode: 'insert' | 'full' | 'incremental'
-  /** Rows sent to the database (inserted, updated or unchanged), deletions not counted. */
+  /** Rows sent to the database (inserted or updated), deletions not counted. */
   readonly rowsWritten: number
+  /**
+   * True when nothing had changed since the catalog was loaded or last saved: nothing was
+   * written and the revision stayed as it was, so other holders of the catalog do not conflict.
+   */
+  readonly unchanged: boolean
 }
 
-/** What one save writes: which hierarchies in full, and which aspects of which maps. */
-interface SavePlan {
-  readonly mode: 'insert' | 'full' | 'incremental'
-  readonly writeHeader: boolean
-  /** Hierarchies rewritten completely (content replaced). */
-  readonly full: Hierarchy[]
-  /** AspectMaps with changed or new aspects only, and the entities whose aspects were removed. */
-  readonly partial: {
-    readonly map: Extract<Hierarchy, { type: 'AM' }>
-    readonly changed: unknown[]
-    readonly removed: string[]
-  }[]
+/** What a save needs from the DAO: a held connection (COPY shares its transaction) and caches. */
+export interface SaveContext {
+  readonly db: Db
+  readonly copyIn: CopyIn | undefined
+  readonly versions: DefVersionCache
+  /** Which database the catalog's change-tracking state belongs to. */
+  readonly databaseKey: string
 }
 
-function fullPlan(catalog: Catalog, mode: 'insert' | 'full'): SavePlan {
-  return { mode, writeHeader: true, full: [...catalog.hierarchies()], partial: [] }
-}
+export const CATALOG_ASPECT_DEF = target('catalog_aspect_def', ['aspect_def_id', 'position', 'version'], 1)
+export const HIERARCHY = target(
+  'hierarchy',
+  ['name', 'hierarchy_type', 'position', 'version_number', 'aspect_def_id', 'hierarchy_id'],
+  1,
+)
 
-/** Compares the catalog with the snapshot taken at its last load or save. */
-function incrementalPlan(catalog: Catalog, state: CatalogState): SavePlan {
-  const full: Hierarchy[] = []
-  const partial: SavePlan['partial'] = []
-  let writeHeader = catalog.changeCount !== state.catalogChangeCount
-  for (const h of catalog.hierarchies()) {
-    const seen = state.hierarchies.get(h)
-    if (seen === undefined || state.storedHierarchies.get(h.name) !== h.type) {
-      full.push(h)
-      writeHeader = true
-      continue
-    }
-    if (h.type === 'AM') {
-      if (state.aspectDefs.get(h.aspectDef) !== h.aspectDef.changeCount) {
-        full.push(h)
-        continue
-      }
-      if (seen === h.changeCount && !hasChangedAspects(h, state)) continue
-      const changed = [...h.aspects()].filter((a) => state.aspects.get(a) !== a.changeCount)
-      partial.push({ map: h, changed, removed: [...h.removedSinceMark()] })
-      if (seen !== h.changeCount) writeHeader = true
-      continue
-    }
-    if (seen !== h.changeCount) {
-      full.push(h)
-      writeHeader = true
-    }
+/**
+ * Saves a whole catalog in one transaction: the AspectDef versions it uses (found or stored,
+ * {@link resolveDefs}), the optimistic-lock check on the catalog row, then the contents
+ * set-based (COPY or `unnest`, never a statement per row). A catalog loaded or saved through
+ * this database is saved incrementally; one that did not change at all is not written.
+ */
+export async function saveCatalog(
+  ctx: SaveContext,
+  catalog: Catalog,
+  options: SaveCatalogOptions = {},
+): Promise<SaveCatalogResult> {
+  const state = getCatalogState(catalog, ctx.databaseKey)
+  // Everything that can be checked is checked before the first statement.
+  let plan = state === undefined ? fullPlan(catalog, 'insert') : incrementalPlan(catalog, state)
+  validatePlan(plan)
+  if (state !== undefined && isEmptyPlan(plan) && options.force !== true) {
+    const stored = await revisionOf(ctx.db, catalog.globalId)
+    const expected = options.expectedRevision ?? state.revision
+    if (stored !== expected) throw staleError(catalog, stored, expected)
+    return { revision: state.revision, mode: 'incremental', rowsWritten: 0, unchanged: true }
   }
-  return { mode: 'incremental', writeHeader, full, partial }
+  return ctx.db.transaction().execute(async (trx) => {
+    // AspectDefs first (their locks come before the catalog's, docs/LOCKING.md).
+    const resolved = await resolveDefs(trx, [...catalog.aspectDefs()], ctx.versions)
+    const locked = await trx
+      .selectFrom('catalog')
+      .select(['revision', 'next_aspect_id', 'next_hierarchy_id'])
+      .where('catalog_id', '=', catalog.globalId)
+      .forUpdate()
+      .executeTakeFirst()
+    const stored = locked?.revision
+    const expected = options.expectedRevision ?? state?.revision
+    if (options.force !== true && stored !== expected) throw staleError(catalog, stored, expected)
+    if (stored === undefined && plan.mode !== 'insert') plan = fullPlan(catalog, 'insert')
+    else if (stored !== undefined && (plan.mode === 'insert' || stored !== state?.revision))
+      plan = fullPlan(catalog, 'full')
+    const versionOf = (def: AspectDef): StoredVersion =>
+      (resolved.get(def) as { stored: StoredVersion }).stored
+    if (stored !== undefined) plan = await checkPins(trx, catalog, plan, versionOf, ctx.versions)
+    validatePlan(plan)
+    const writer = new PlanWriter(trx, ctx.copyIn, catalog, plan, versionOf)
+    const revision = (stored ?? 0n) + 1n
+    const written = await writer.write(revision, locked)
+    await trx
+      .insertInto('catalog_revision')
+      .values({
+        catalog_id: catalog.globalId,
+        revision,
+        operation: plan.mode === 'incremental' ? 'incremental' : 'save',
+        rows_written: BigInt(written),
+      })
+      .execute()
+    return { revision, mode: plan.mode, rowsWritten: written, unchanged: false }
+  })
 }
 
-function hasChangedAspects(map: Extract<Hierarchy, { type: 'AM' }>, state: CatalogState): boolean {
-  for (const a of map.aspects()) if (state.aspects.get(a) !== a.changeCount) return true
-  return false
+async function revisionOf(db: Db, catalogId: string): Promise<bigint | undefined> {
+  const row = await db
+    .selectFrom('catalog')
+    .select('revision')
+    .where('catalog_id', '=', catalogId)
+    .executeTakeFirst()
+  return row?.revision
 }
 
 /**
- * Saves a whole catalog in one transaction: optimistic-lock check on the catalog row, AspectDefs
- * (global by name), header rows, then hierarchy contents set-based (`unnest`, 10k rows a
- * statement). An existing catalog's rows are upserted (unchanged rows left untouched) and rows
- * the catalog no longer holds are deleted, so removals stick. A catalog loaded or saved through
- * this database is re-saved incrementally: only changed hierarchies and aspects are written.
+ * A stored catalog keeps each def at the version it was saved with. Moving it to another version
+ * (its def changed) must be allowed by the flags of the version it is on; an AspectMap whose
+ * version moves is written whole.
  */
-export async function saveCatalog(
-  db: Kysely<unknown>,
+async function checkPins(
+  trx: Trx,
   catalog: Catalog,
-  databaseKey: string,
-  options: SaveCatalogOptions = {},
-  copyIn?: CopyIn,
-  /** Collector for AspectDefs mapped to dedicated tables (the DAO passes one). */
-  dedicated?: DedicatedRows,
-): Promise<SaveCatalogResult & { readonly plan: SavePlan }> {
-  const state = getCatalogState(catalog, databaseKey)
-  // Everything is encoded before the first statement: a value that cannot be stored fails here.
-  let plan = state === undefined ? fullPlan(catalog, 'insert') : incrementalPlan(catalog, state)
-  let rows = buildRows(plan, dedicated)
-  return db.transaction().execute(async (trx) => {
-    const locked = await sql<{
-      revision: bigint
-    }>`select revision from catalog where catalog_id = ${catalog.globalId}::uuid for update`.execute(
-      trx,
-    )
-    const stored = locked.rows[0]?.revision
-    const expected = options.expectedRevision ?? state?.revision
-    if (!options.force && stored !== expected) {
-      throw staleError(catalog, stored, expected)
+  plan: SavePlan,
+  versionOf: (def: AspectDef) => StoredVersion,
+  cache: DefVersionCache,
+): Promise<SavePlan> {
+  const pins = await trx
+    .selectFrom('catalog_aspect_def')
+    .select(['aspect_def_id', 'version'])
+    .where('catalog_id', '=', catalog.globalId)
+    .execute()
+  const moved = new Map<string, number>()
+  for (const def of catalog.aspectDefs()) {
+    const pin = pins.find((p) => p.aspect_def_id === def.globalId)
+    if (pin !== undefined && pin.version !== versionOf(def).version) moved.set(def.globalId, pin.version)
+  }
+  if (moved.size === 0) return plan
+  const pinned = await loadVersions(
+    trx,
+    [...moved].map(([defId, version]) => ({ defId, version })),
+    cache,
+  )
+  const rewrite = new Set(plan.rewrite)
+  for (const def of catalog.aspectDefs()) {
+    const from = moved.get(def.globalId)
+    if (from === undefined) continue
+    const version = versionIn(pinned, def.globalId, from)
+    const why = refusal(version, def)
+    if (why !== undefined) {
+      throw shapeConflict(def, version, why, `catalog ${catalog.globalId} is stored with it`)
     }
-    if (stored === undefined && plan.mode !== 'insert') {
-      plan = fullPlan(catalog, 'insert')
-      rows = buildRows(plan, dedicated)
-    } else if (stored !== undefined && (plan.mode === 'insert' || stored !== state?.revision)) {
-      plan = fullPlan(catalog, 'full')
-      rows = buildRows(plan, dedicated)
-    }
-    const revision = (stored ?? 0n) + 1n
-    const written = await writePlan(trx, catalog, plan, rows, revision, copyIn)
-    await sql`insert into catalog_revision (catalog_id, revision, operation, rows_written) values (${catalog.globalId}::uuid, ${revision}::int8, ${plan.mode === 'incremental' ? 'incremental' : 'save'}, ${written}::int8)`.execute(
-      trx,
+    const map = catalog.aspects(def.name)
+    if (map !== undefined) rewrite.add(map)
+  }
+  return {
+    ...plan,
+    writeHeader: true,
+    rewrite: [...rewrite],
+    partial: plan.partial.filter((p) => !moved.has(p.map.aspectDef.globalId)),
+  }
+}
+
+/** The hierarchies a catalog had before a save, by name. */
+type StoredHierarchies = ReadonlyMap<
+  string,
+  { readonly hierarchy_id: number; readonly hierarchy_type: string; readonly aspect_def_id: string | null }
+>
+
+/** Executes a plan inside the save's transaction. */
+class PlanWriter {
+  readonly #trx: Trx
+  readonly #copyIn: CopyIn | undefined
+  readonly #catalog: Catalog
+  readonly #plan: SavePlan
+  readonly #versionOf: (def: AspectDef) => StoredVersion
+  readonly #id: string
+  #nextAspectId = 1
+  #nextHierarchyId = 1
+  /** Hierarchy ids by name, as stored before this save (incremental) or allocated by it. */
+  readonly #hierarchyIds = new Map<string, number>()
+  #written = 0
+
+  constructor(
+    trx: Trx,
+    copyIn: CopyIn | undefined,
+    catalog: Catalog,
+    plan: SavePlan,
+    versionOf: (def: AspectDef) => StoredVersion,
+  ) {
+    this.#trx = trx
+    this.#copyIn = copyIn
+    this.#catalog = catalog
+    this.#plan = plan
+    this.#versionOf = versionOf
+    this.#id = catalog.globalId
+  }
+
+  async write(
+    revision: bigint,
+    locked: { next_aspect_id: bigint; next_hierarchy_id: number } | undefined,
+  ): Promise<number> {
+    const plan = this.#plan
+    const isNew = locked === undefined
+    if (plan.mode === 'full') await this.#deleteContents()
+    const existing: StoredHierarchies =
+      plan.mode === 'incremental' ? await this.#storedHierarchies() : new Map()
+    for (const [name, row] of existing) this.#hierarchyIds.set(name, row.hierarchy_id)
+    // Ids are allocated in blocks from the catalog row's counters (never reused, so a reader or
+    // a cache can never mistake a new aspect for an old one).
+    const aspectIds =
+      plan.rewrite.reduce((n, h) => n + (h.type === 'AM' ? h.size : 0), 0) +
+      plan.partial.reduce((n, p) => n + p.changed.length, 0)
+    const newHierarchies = plan.rewrite.filter((h) => !this.#hierarchyIds.has(h.name)).length
+    this.#nextAspectId = isNew ? 1 : Number(locked.next_aspect_id)
+    this.#nextHierarchyId = isNew ? 1 : locked.next_hierarchy_id
+    await this.#writeCatalogRow(revision, isNew, aspectIds, newHierarchies)
+    if (plan.writeHeader) await this.#writeHeader(existing)
+    const storage = await dedicatedTablesOf(
+      this.#trx,
+      [...this.#catalog.aspectDefs()].map((d) => this.#versionOf(d)),
     )
-    return { revision, mode: plan.mode, rowsWritten: written, plan }
-  })
+    await this.#writeEntities()
+    for (const h of plan.rewrite) await this.#rewrite(h, existing.has(h.name), storage)
+    let removed = false
+    for (const p of plan.partial) {
+      removed ||= p.removed.length > 0
+      await this.#writePartial(p.map.aspectDef, p.changed, p.removed, storage)
+    }
+    if (plan.mode === 'incremental' && (removed || plan.rewrite.some((h) => existing.has(h.name))))
+      await deleteUnreferencedEntities(this.#trx, this.#id)
+    return this.#written
+  }
+
+  /** Everything a full save replaces: hierarchies (cascading contents and aspects), pins, entities. */
+  async #deleteContents(): Promise<void> {
+    await this.#trx.deleteFrom('hierarchy').where('catalog_id', '=', this.#id).execute()
+    await this.#trx.deleteFrom('catalog_aspect_def').where('catalog_id', '=', this.#id).execute()
+    await this.#trx.deleteFrom('entity').where('catalog_id', '=', this.#id).execute()
+  }
+
+  async #storedHierarchies(): Promise<StoredHierarchies> {
+    const rows = await this.#trx
+      .selectFrom('hierarchy')
+      .select(['name', 'hierarchy_id', 'hierarchy_type', 'aspect_def_id'])
+      .where('catalog_id', '=', this.#id)
+      .execute()
+    return new Map(rows.map((r) => [r.name, r]))
+  }
+
+  async #writeCatalogRow(
+    revision: bigint,
+    isNew: boolean,
+    aspectIds: number,
+    hierarchies: number,
+  ): Promise<void> {
+    const c = this.#catalog
+    const fields = {
+      species: c.species,
+      uri: c.uri,
+      upstream_catalog_id: c.upstream,
+      version_number: c.version,
+      revision,
+      next_aspect_id: BigInt(this.#nextAspectId + aspectIds),
+      next_hierarchy_id: this.#nextHierarchyId + hierarchies,
+    }
+    if (isNew) {
+      // No row to lock when the catalog is new: a writer storing the same id at the same time
+      // makes this insert wait for it, then do nothing, and this save is the stale one.
+      const inserted = await this.#trx
+        .insertInto('catalog')
+        .values({ catalog_id: c.globalId, ...fields })
+        .onConflict((oc) => oc.column('catalog_id').doNothing())
+        .executeTakeFirst()
+      if (inserted.numInsertedOrUpdatedRows === 0n) {
+        throw new CheapConflictError(
+          `catalog ${c.globalId} was stored by another writer while this save ran; load it and apply your changes, or save again with { force: true } to overwrite`,
+        )
+      }
+    } else {
+      await this.#trx.updateTable('catalog').set(fields).where('catalog_id', '=', c.globalId).execute()
+    }
+    this.#written++
+  }
+
+  /**
+   * catalog_aspect_def (pins) and hierarchy rows: hierarchies gone, retyped or moved to another
+   * def are deleted first (cascading their contents), then the rest upserted in order.
+   */
+  async #writeHeader(
+    existing: ReadonlyMap<string, { hierarchy_type: string; aspect_def_id: string | null }>,
+  ): Promise<void> {
+    const c = this.#catalog
+    const keep = (h: Hierarchy): boolean => {
+      const row = existing.get(h.name)
+      return (
+        row !== undefined &&
+        row.hierarchy_type === h.type &&
+        row.aspect_def_id === (h.type === 'AM' ? h.aspectDef.globalId : null)
+      )
+    }
+    const gone = [...existing.keys()].filter((name) => {
+      const h = c.hierarchy(name)
+      return h === undefined || !keep(h)
+    })
+    if (gone.length > 0) {
+      await this.#trx
+        .deleteFrom('hierarchy')
+        .where('catalog_id', '=', this.#id)
+        .where('name', '=', sql<string>`any(${gone}::text[])`)
+        .execute()
+      for (const name of gone) this.#hierarchyIds.delete(name)
+    }
+    const defs = [...c.aspectDefs()]
+    if (existing.size > 0) {
+      const ids = defs.map((d) => d.globalId)
+      await this.#trx
+        .deleteFrom('catalog_aspect_def')
+        .where('catalog_id', '=', this.#id)
+        .where('aspect_def_id', '!=', sql<string>`all(${ids}::uuid[])`)
+        .execute()
+    }
+    const mode = existing.size > 0 ? 'upsert' : 'insert'
+    this.#written += await writeRows(
+      this.#trx,
+      CATALOG_ASPECT_DEF,
+      this.#id,
+      defs.map((d, i) => [d.globalId, i, this.#versionOf(d).version]),
+      mode,
+    )
+    const rows: unknown[][] = []
+    let position = 0
+    for (const h of c.hierarchies()) {
+      let id = this.#hierarchyIds.get(h.name)
+      if (id === undefined) {
+        id = this.#nextHierarchyId++
+        this.#hierarchyIds.set(h.name, id)
+      }
+      rows.push([h.name, h.type, position++, h.version, h.type === 'AM' ? h.aspectDef.globalId : null, id])
+    }
+    this.#written += await writeRows(this.#trx, HIERARCHY, this.#id, rows, mode)
+  }
+
+  /** The entities of everything written (existing ones are left as they are). */
+  async #writeEntities(): Promise<void> {
+    const plan = this.#plan
+    const ids = new Set<EntityId>()
+    for (const h of plan.rewrite) for (const id of entitiesOf(h)) ids.add(id)
+    for (const p of plan.partial) for (const a of p.changed) ids.add(a.entityId)
+    const mode = plan.mode === 'incremental' ? 'upsert-keep' : 'insert'
+    this.#written += await writeRows(
+      this.#trx,
+      ENTITY,
+      this.#id,
+      (function* () {
+        for (const id of ids) yield [id]
+      })(),
+      mode,
+      this.#copyIn,
+    )
+  }
+
+  async #rewrite(
+    h: Hierarchy,
+    existed: boolean,
+    storage: ReadonlyMap<StoredVersion, DedicatedTable>,
+  ): Promise<void> {
+    const hierarchyId = this.#hierarchyIds.get(h.name) as number
+    if (h.type !== 'AM') {
+      if (existed) {
+        await this.#trx
+          .deleteFrom(CONTENT_TABLES[h.type])
+          .where('catalog_id', '=', this.#id)
+          .where('hierarchy_id', '=', hierarchyId)
+          .execute()
+      }
+      this.#written += await writeContents(this.#trx, this.#id, h, hierarchyId, 'insert', this.#copyIn)
+      return
+    }
+    const def = h.aspectDef
+    if (existed) {
+      // Cascades to the values, wherever they are stored (schema step 012).
+      await this.#trx
+        .deleteFrom('aspect')
+        .where('catalog_id', '=', this.#id)
+        .where('aspect_def_id', '=', def.globalId)
+        .execute()
+    }
+    const aspects = [...h.aspects()]
+    const first = this.#nextAspectId
+    this.#nextAspectId += aspects.length
+    const slice: AspectSlice = {
+      version: this.#versionOf(def),
+      aspects,
+      ids: aspects.map((_, i) => first + i),
+    }
+    await this.#writeAspects([slice], (_, i) => i, storage, 'insert')
+  }
+
+  /** Changed aspects of a map: replaced in place (their position kept) or appended; removals. */
+  async #writePartial(
+    def: AspectDef,
+    changed: readonly Aspect[],
+    removed: readonly EntityId[],
+    storage: ReadonlyMap<StoredVersion, DedicatedTable>,
+  ): Promise<void> {
+    const trx = this.#trx
+    if (removed.length > 0) {
+      await trx
+        .deleteFrom('aspect')
+        .where('catalog_id', '=', this.#id)
+        .where('aspect_def_id', '=', def.globalId)
+        .where('entity_id', '=', sql<string>`any(${[...removed]}::uuid[])`)
+        .execute()
+    }
+    if (changed.length === 0) return
+    const version = this.#versionOf(def)
+    const found = await trx
+      .selectFrom('aspect')
+      .select(['entity_id', 'aspect_id'])
+      .where('catalog_id', '=', this.#id)
+      .where('aspect_def_id', '=', def.globalId)
+      .where('entity_id', '=', sql<string>`any(${changed.map((a) => a.entityId)}::uuid[])`)
+      .execute()
+    const existing = new Map(found.map((r) => [r.entity_id, Number(r.aspect_id)]))
+    const replaced = changed.filter((a) => existing.has(a.entityId))
+    const fresh = changed.filter((a) => !existing.has(a.entityId))
+    this.#written += await replaceAspectValues(
+      trx,
+      this.#id,
+      [{ version, aspects: replaced, ids: replaced.map((a) => existing.get(a.entityId) as number) }],
+      storage,
+    )
+    const first = this.#nextAspectId
+    this.#nextAspectId += fresh.length
+    const slice: AspectSlice = { version, aspects: fresh, ids: fresh.map((_, i) => first + i) }
+    // A new aspect goes at the end of its map: its id, larger than every stored position.
+    await this.#writeAspects([slice], (s, i) => s.ids[i] as number, storage, 'insert')
+  }
+
+  async #writeAspects(
+    slices: readonly AspectSlice[],
+    orders: (slice: AspectSlice, index: number) => number,
+    storage: ReadonlyMap<StoredVersion, DedicatedTable>,
+    mode: 'insert',
+  ): Promise<void> {
+    this.#written += await writeRows(this.#trx, ASPECT, this.#id, aspectRows(slices, orders), mode, this.#copyIn)
+    this.#written += await writeAspectValues(this.#trx, this.#id, slices, storage, mode, this.#copyIn)
+  }
 }
 
 function staleError(
@@ -175,207 +499,4 @@ function staleError(
     ...(stored === undefined ? {} : { storedRevision: stored }),
     ...(expected === undefined ? {} : { expectedRevision: expected }),
   })
-}
-
-function buildRows(plan: SavePlan, dedicated?: DedicatedRows): ContentRows {
-  const rows = newContentRows(dedicated?.fresh())
-  for (const h of plan.full) addHierarchyRows(rows, h)
-  return rows
-}
-
-async function writePlan(
-  trx: Executor,
-  catalog: Catalog,
-  plan: SavePlan,
-  rows: ContentRows,
-  revision: bigint,
-  copyIn?: CopyIn,
-): Promise<number> {
-  const id = catalog.globalId
-  const isNew = plan.mode === 'insert'
-  const mode = isNew ? 'insert' : 'upsert'
-  let written = await saveAspectDefs(trx, [...catalog.aspectDefs()])
-  written += await writeCatalogRow(trx, catalog, revision, isNew)
-  const removedSomething =
-    plan.mode === 'incremental'
-      ? plan.partial.some((p) => p.removed.length > 0) || plan.full.length > 0
-      : !isNew
-  if (plan.writeHeader) written += await writeHeader(trx, catalog, isNew)
-  // New entities first: content rows reference them.
-  const entityIds = new Set(rows.entities)
-  const partialRows = newContentRows(rows.dedicated?.fresh())
-  for (const p of plan.partial) {
-    if (p.removed.length > 0) {
-      await sql`delete from aspect where catalog_id = ${id}::uuid and aspect_def_id = ${p.map.aspectDef.globalId}::uuid and entity_id = any(${p.removed}::uuid[])`.execute(
-        trx,
-      )
-    }
-    if (p.changed.length > 0) {
-      const max = await sql<{
-        max: number | null
-      }>`select max(map_order) as max from aspect where catalog_id = ${id}::uuid and aspect_def_id = ${p.map.aspectDef.globalId}::uuid`.execute(
-        trx,
-      )
-      addAspectRows(partialRows, p.map.aspectDef, p.changed as never, (max.rows[0]?.max ?? -1) + 1)
-    }
-  }
-  for (const e of partialRows.entities) entityIds.add(e)
-  written += await writeRows(trx, ENTITY, id, [[...entityIds]], isNew ? 'insert' : 'upsert', copyIn)
-
-  if (!isNew) await deleteStaleContent(trx, id, plan, rows)
-  written += await writeRows(trx, ENTITY_LIST, id, rows.lists, mode, copyIn)
-  written += await writeRows(trx, ENTITY_SET, id, rows.sets, mode, copyIn)
-  written += await writeRows(trx, ENTITY_DIRECTORY, id, rows.directories, mode, copyIn)
-  written += await writeRows(trx, ENTITY_TREE_NODE, id, rows.treeNodes, mode, copyIn)
-  written += await writeRows(trx, ASPECT, id, rows.aspects, mode, copyIn)
-  written += await writeValues(trx, id, rows, mode, copyIn)
-  written += (await rows.dedicated?.write(trx, id, mode)) ?? 0
-  if (plan.partial.length > 0) written += await writePartialAspects(trx, id, partialRows)
-  if (removedSomething) await deleteUnreferencedEntities(trx, id)
-  return written
-}
-
-async function writeCatalogRow(
-  trx: Executor,
-  catalog: Catalog,
-  revision: bigint,
-  isNew: boolean,
-): Promise<number> {
-  if (isNew) {
-    // No row to lock when the catalog is new: a writer storing the same id at the same time
-    // makes this insert wait for it, then do nothing, and this save is the stale one.
-    const inserted =
-      await sql`insert into catalog (catalog_id, species, uri, upstream_catalog_id, version_number, revision) values (${catalog.globalId}::uuid, ${catalog.species}, ${catalog.uri}, ${catalog.upstream}::uuid, ${catalog.version}::int8, ${revision}::int8) on conflict (catalog_id) do nothing`.execute(
-        trx,
-      )
-    if (inserted.numAffectedRows === 0n) {
-      throw new CheapConflictError(
-        `catalog ${catalog.globalId} was stored by another writer while this save ran; load it and apply your changes, or save again with { force: true } to overwrite`,
-      )
-    }
-  } else {
-    await sql`update catalog set species = ${catalog.species}, uri = ${catalog.uri}, upstream_catalog_id = ${catalog.upstream}::uuid, version_number = ${catalog.version}::int8, revision = ${revision}::int8 where catalog_id = ${catalog.globalId}::uuid`.execute(
-      trx,
-    )
-  }
-  return 1
-}
-
-/** catalog_aspect_def and hierarchy rows: delete what is gone (cascading its content), upsert the rest. */
-async function writeHeader(trx: Executor, catalog: Catalog, isNew: boolean): Promise<number> {
-  const id = catalog.globalId
-  const { catalogAspectDefs, hierarchies } = catalogHeaderRows(catalog)
-  if (!isNew) {
-    // A hierarchy whose type or AspectDef changed is deleted first (cascading its content).
-    await sql`delete from hierarchy h using unnest(${hierarchies[0]}::text[], ${hierarchies[1]}::text[], ${hierarchies[4]}::uuid[]) as n(name, hierarchy_type, aspect_def_id) where h.catalog_id = ${id}::uuid and h.name = n.name and (h.hierarchy_type <> n.hierarchy_type or h.aspect_def_id is distinct from n.aspect_def_id)`.execute(
-      trx,
-    )
-    await deleteMissing(trx, HIERARCHY, id, [hierarchies[0] as unknown[]])
-    await deleteMissing(trx, CATALOG_ASPECT_DEF, id, [catalogAspectDefs[0] as unknown[]])
-  }
-  const mode = isNew ? 'insert' : 'upsert'
-  let written = await writeRows(trx, CATALOG_ASPECT_DEF, id, catalogAspectDefs, mode)
-  written += await writeRows(trx, HIERARCHY, id, hierarchies, mode)
-  return written
-}
-
-/** For hierarchies rewritten in full: delete their rows that the new content no longer has. */
-async function deleteStaleContent(
-  trx: Executor,
-  id: string,
-  plan: SavePlan,
-  rows: ContentRows,
-): Promise<void> {
-  const names = (type: Hierarchy['type']) =>
-    plan.full.filter((h) => h.type === type).map((h) => h.name)
-  const scoped = async (target: WriteTarget, type: Hierarchy['type'], data: ColumnData) => {
-    const scope = names(type)
-    if (scope.length === 0) return
-    await deleteMissing(trx, target, id, data.slice(0, target.keys.length), {
-      column: { name: 'hierarchy_name', sqlType: 'text' },
-      values: scope,
-    })
-  }
-  await scoped(ENTITY_LIST, 'EL', rows.lists)
-  await scoped(ENTITY_SET, 'ES', rows.sets)
-  await scoped(ENTITY_DIRECTORY, 'ED', rows.directories)
-  await scoped(ENTITY_TREE_NODE, 'ET', rows.treeNodes)
-  const defIds = plan.full.filter((h) => h.type === 'AM').map((h) => h.aspectDef.globalId)
-  if (defIds.length === 0) return
-  const byDef = { column: { name: 'aspect_def_id', sqlType: 'uuid' }, values: defIds }
-  await deleteMissing(trx, ASPECT, id, rows.aspects.slice(0, 2), byDef)
-  await deleteMissing(trx, PROPERTY_LIST, id, rows.propertyLists.slice(0, 3), byDef)
-  for (const type of PROPERTY_TYPE_CODES) {
-    const v = rows.values.get(type) as ValueRows
-    await deleteMissing(
-      trx,
-      VALUE_TARGETS[type],
-      id,
-      [v.defIds, v.entityIds, v.names, v.indexes],
-      byDef,
-    )
-  }
-}
-
-async function writeValues(
-  trx: Executor,
-  id: string,
-  rows: ContentRows,
-  mode: 'insert' | 'upsert',
-  copyIn?: CopyIn,
-): Promise<number> {
-  return writeRowsTogether(
-    trx,
-    id,
-    [
-      { target: PROPERTY_LIST, data: rows.propertyLists },
-      ...PROPERTY_TYPE_CODES.map((type) => ({
-        target: VALUE_TARGETS[type],
-        data: valueColumns(type, rows.values.get(type) as ValueRows),
-      })),
-    ],
-    mode,
-    copyIn,
-  )
-}
-
-/**
- * Changed aspects of a map: existing rows keep their map_order; values replaced per aspect.
- * Shared with the partial calls (`partial-aspects.ts`).
- */
-export async function writePartialAspects(
-  trx: Executor,
-  id: string,
-  rows: ContentRows,
-): Promise<number> {
-  // `do nothing` on conflict keeps a replaced aspect's position, as AspectMap.add does.
-  let written = await writeRows(trx, ASPECT, id, rows.aspects, 'upsert-keep')
-  const pairs = { defIds: rows.aspects[0] as string[], entityIds: rows.aspects[1] as string[] }
-  // Value rows of the changed aspects that the new values no longer have.
-  await deleteAspectValuesNotIn(trx, id, pairs, rows)
-  written += await writeValues(trx, id, rows, 'upsert')
-  written += (await rows.dedicated?.write(trx, id, 'upsert')) ?? 0
-  return written
-}
-
-async function deleteAspectValuesNotIn(
-  trx: Executor,
-  id: string,
-  pairs: { readonly defIds: string[]; readonly entityIds: string[] },
-  rows: ContentRows,
-): Promise<void> {
-  if (pairs.defIds.length === 0) return
-  const scope = sql`(aspect_def_id, entity_id) in (select * from unnest(${pairs.defIds}::uuid[], ${pairs.entityIds}::uuid[]))`
-  const lists = rows.propertyLists
-  // One statement: a data-modifying CTE per table, so a small partial write costs one round trip.
-  const deletes = [
-    sql`delete from property_list where catalog_id = ${id}::uuid and ${scope} and (aspect_def_id, entity_id, property_name) not in (select * from unnest(${lists[0]}::uuid[], ${lists[1]}::uuid[], ${lists[2]}::text[]))`,
-    ...PROPERTY_TYPE_CODES.map((type) => {
-      const v = rows.values.get(type) as ValueRows
-      return sql`delete from ${sql.id(VALUE_TARGETS[type].table)} where catalog_id = ${id}::uuid and ${scope} and (aspect_def_id, entity_id, property_name, value_index) not in (select * from unnest(${v.defIds}::uuid[], ${v.entityIds}::uuid[], ${v.names}::text[], ${v.indexes}::int4[]))`
-    }),
-  ]
-  await sql`with ${sql.join(deletes.map((d, i) => sql`${sql.raw(`d${i}`)} as (${d})`))} select 1`.execute(
-    trx,
-  )
 }

@@ -1,14 +1,41 @@
-import { sql, type Kysely } from 'kysely'
-import { CheapValidationError } from '../../errors.ts'
+import { CheapConflictError, CheapValidationError } from '../../errors.ts'
+import type { Aspect } from '../../model/aspect.ts'
+import type { AspectDef } from '../../model/aspect-def.ts'
 import { Catalog } from '../../model/catalog.ts'
 import type { CatalogSpecies } from '../../model/catalog-species.ts'
-import { checkUuid } from '../../model/entity.ts'
-import type { PostgresAdapter } from '../connection/adapter.ts'
+import { checkUuid, type EntityId } from '../../model/entity.ts'
+import type { AspectMap } from '../../model/hierarchy/aspect-map.ts'
 import { setCatalogState, snapshotCatalog } from '../catalog/catalog-state.ts'
 import { loadCatalog } from '../catalog/load-catalog.ts'
 import { saveCatalog, type SaveCatalogOptions, type SaveCatalogResult } from '../catalog/save-catalog.ts'
-import type { Aspect } from '../../model/aspect.ts'
-import type { EntityId } from '../../model/entity.ts'
+import type { PostgresAdapter } from '../connection/adapter.ts'
+import {
+  deleteAspectDef,
+  evolveAspectDef,
+  listAspectDefs,
+  loadAspectDef,
+  type AspectDefInfo,
+  type EvolveAspectDefOptions,
+  type EvolveAspectDefResult,
+  type LoadAspectDefOptions,
+} from '../defs/aspect-defs.ts'
+import {
+  adoptTable,
+  loadAdoptedTable,
+  type AdoptTableOptions,
+  type LoadAdoptedTableOptions,
+} from '../mapping/adopt-table.ts'
+import {
+  describeMapping,
+  dropUnmappedTable,
+  mapAspectDef,
+  unmapAspectDef,
+  type AspectTableMapping,
+  type MapAspectDefOptions,
+  type MapAspectDefResult,
+  type UnmapAspectDefOptions,
+  type UnmapAspectDefResult,
+} from '../mapping/map-aspect-def.ts'
 import {
   loadAspects,
   removeAspects,
@@ -16,11 +43,7 @@ import {
   type RemoveAspectsResult,
   type UpsertAspectsResult,
 } from '../partial/aspects.ts'
-import {
-  loadHierarchy,
-  type HierarchyPage,
-  type HierarchyPageOptions,
-} from '../partial/hierarchy-page.ts'
+import { loadHierarchy, type HierarchyPage, type HierarchyPageOptions } from '../partial/hierarchy-page.ts'
 import {
   addToEntityList,
   addToEntitySet,
@@ -32,31 +55,7 @@ import {
   type MembershipResult,
 } from '../partial/membership.ts'
 import { addTreeNodes, removeTreeNodes, type TreeNodeInput } from '../partial/tree.ts'
-import { mapDatabaseError } from '../connection/sql-errors.ts'
-import { quoteIdentifier } from '../schema/identifiers.ts'
-import { TABLE_NAMES, TABLES } from '../schema/tables.ts'
-
-import type { AspectDefCache } from '../aspect-fetch.ts'
-import { AspectDef } from '../../model/aspect-def.ts'
-import type { AspectMap } from '../../model/hierarchy/aspect-map.ts'
 import {
-  adoptTable,
-  loadAdoptedTable,
-  type AdoptTableOptions,
-  type LoadAdoptedTableOptions,
-} from '../mapping/adopt-table.ts'
-import { withDedicatedRows } from '../mapping/dedicated-rows.ts'
-import {
-  mapAspectDef,
-  unmapAspectDef,
-  type MapAspectDefOptions,
-  type MapAspectDefResult,
-  type UnmapAspectDefOptions,
-  type UnmapAspectDefResult,
-} from '../mapping/map-aspect-def.ts'
-import { MappingCache, readAllMappings, type AspectTableMapping } from '../mapping/mapping-store.ts'
-import {
-  QuerySupport,
   explainFindEntities,
   findEntities,
   indexProperty,
@@ -64,6 +63,12 @@ import {
   type IndexPropertyResult,
 } from '../query/find-entities.ts'
 import type { Where } from '../query/predicate.ts'
+import { quoteIdentifier } from '../schema/identifiers.ts'
+import { TABLE_NAMES, TABLES } from '../schema/tables.ts'
+import { lockDefsByName } from '../store/catalog-lock.ts'
+import { loadVersions, versionIn } from '../store/def-versions.ts'
+import { readMappings } from '../store/dedicated/table.ts'
+import { storeContextOf, type StoreContext } from './store-context.ts'
 
 /** A save of at least this many rows refreshes the statistics of the tables it wrote. */
 const ANALYZE_AFTER_ROWS = 10_000
@@ -85,39 +90,12 @@ export interface ListCatalogsOptions {
 }
 
 export type { SaveCatalogOptions, SaveCatalogResult }
-export type {
-  AdoptTableOptions,
-  AspectTableMapping,
-  FindEntitiesOptions,
-  IndexPropertyResult,
-  LoadAdoptedTableOptions,
-  MapAspectDefOptions,
-  MapAspectDefResult,
-  UnmapAspectDefOptions,
-  UnmapAspectDefResult,
-  Where,
-}
-export type {
-  DirectoryEntries,
-  HierarchyPage,
-  HierarchyPageOptions,
-  MembershipResult,
-  RemoveAspectsResult,
-  TreeNodeInput,
-  UpsertAspectsResult,
-}
-export type {
-  AspectMapPage,
-  EntityDirectoryPage,
-  EntityListPage,
-  EntitySetPage,
-  EntityTreePage,
-  TreeNodeEntry,
-} from '../partial/hierarchy-page.ts'
 
 /**
- * Saves, loads and deletes whole catalogs. Every call is one transaction; a save is all or
- * nothing and a load sees one consistent snapshot.
+ * Saves, loads and deletes whole catalogs, reads and writes parts of them, queries them, and
+ * manages the AspectDefs they use. Every call is one transaction; a save is all or nothing and a
+ * load sees one consistent snapshot. A DAO holds no connection: make one per request if you
+ * like; what is worth keeping (stored AspectDef versions) is shared by every DAO of an adapter.
  *
  * @example
  * ```ts
@@ -130,17 +108,12 @@ export type {
  */
 export class PostgresDao {
   readonly #adapter: PostgresAdapter
-  readonly #db: Kysely<unknown>
+  readonly #context: StoreContext
   readonly #key: string
-  /** Which AspectDefs live in dedicated tables (cleared on map/unmap/adopt and when stale). */
-  readonly #mappings = new MappingCache()
-  /** AspectDefs by name for single-statement reads, revalidated by id and hash on each use. */
-  readonly #defCache: AspectDefCache = new Map()
-  readonly #queries = new QuerySupport()
 
   constructor(adapter: PostgresAdapter) {
     this.#adapter = adapter
-    this.#db = adapter.db as unknown as Kysely<unknown>
+    this.#context = storeContextOf(adapter)
     this.#key = `${adapter.target}#${adapter.schema}`
   }
 
@@ -148,56 +121,62 @@ export class PostgresDao {
     return this.#adapter
   }
 
+  /** Runs `call` after the schema check, mapping driver errors with `context` in messages. */
+  async #run<R>(context: string, call: () => Promise<R>): Promise<R> {
+    try {
+      await this.#context.ensureSchema(this.#adapter)
+      return await call()
+    } catch (error) {
+      throw this.#adapter.mapError(error, context)
+    }
+  }
+
+  get #db() {
+    return this.#adapter.db
+  }
+
+  get #versions() {
+    return this.#context.versions
+  }
+
   /**
    * Saves `catalog` in one transaction and returns its new revision. A catalog loaded (or last
    * saved) at revision r fails with a `CheapConflictError` when the stored revision is no longer
    * r, unless `{ force: true }`; a catalog object the DAO has never seen may not overwrite a
-   * stored catalog of the same id without `force`. A re-save writes only what changed.
+   * stored catalog of the same id without `force`. A re-save writes only what changed; one with
+   * no change writes nothing and keeps the revision (`unchanged: true`). Each AspectDef is
+   * stored as a version of its name (docs/ASPECT-DEFS.md): a shape no stored version may become
+   * is a `CheapConflictError` naming the def, the property and both hashes.
    */
-  async saveCatalog(
-    catalog: Catalog,
-    options: SaveCatalogOptions = {},
-  ): Promise<SaveCatalogResult> {
+  async saveCatalog(catalog: Catalog, options: SaveCatalogOptions = {}): Promise<SaveCatalogResult> {
     if (!(catalog instanceof Catalog)) {
       throw new CheapValidationError(
         `saveCatalog expects a Catalog, got ${catalog === null ? 'null' : typeof catalog}`,
-        {
-          reason: 'INVALID_ARGUMENT',
-        },
+        { reason: 'INVALID_ARGUMENT' },
       )
     }
-    try {
+    const result = await this.#run(`saving catalog ${catalog.globalId}`, () =>
       // One held connection: Kysely statements and COPY share its transaction.
-      const defs = [...catalog.aspectDefs()]
-      const result = await withDedicatedRows(this.#db, this.#mappings, defs, (dedicated) =>
-        this.#adapter.withConnection((connection) =>
-          saveCatalog(
-            connection.db as unknown as Kysely<unknown>,
-            catalog,
-            this.#key,
-            options,
-            connection.copyIn,
-            dedicated,
-          ),
+      this.#adapter.withConnection((connection) =>
+        saveCatalog(
+          { db: connection.db, copyIn: connection.copyIn, versions: this.#versions, databaseKey: this.#key },
+          catalog,
+          options,
         ),
-      )
-      setCatalogState(catalog, this.#key, snapshotCatalog(catalog, result.revision))
-      if (result.rowsWritten >= ANALYZE_AFTER_ROWS) await this.#analyze()
-      return { revision: result.revision, mode: result.mode, rowsWritten: result.rowsWritten }
-    } catch (error) {
-      throw mapDatabaseError(error, `saving catalog ${catalog.globalId}`, this.#adapter.target)
-    }
+      ),
+    )
+    setCatalogState(catalog, this.#key, snapshotCatalog(catalog, result.revision))
+    if (result.rowsWritten >= ANALYZE_AFTER_ROWS) await this.#analyze()
+    return result
   }
 
   /**
    * Refreshes the planner's statistics of the bulk tables after a large save. Fresh tables look
    * empty to the planner (PGlite runs no autovacuum at all), and single-aspect reads then filter
-   * a whole AspectMap instead of probing the key: 7.5 ms instead of 0.03 ms at 10,000 entities.
+   * a whole AspectMap instead of probing the key.
    */
   async #analyze(): Promise<void> {
-    const tables = TABLE_NAMES.filter((t) => TABLES[t].group === 'catalog').map((t) =>
-      quoteIdentifier(t),
-    )
+    const tables = TABLE_NAMES.filter((t) => TABLES[t].group === 'catalog').map((t) => quoteIdentifier(t))
     // Best effort, after the commit: a failure here must not report a committed save as failed.
     await this.#adapter.execScript(`ANALYZE ${tables.join(', ')}`).catch(() => undefined)
   }
@@ -205,40 +184,46 @@ export class PostgresDao {
   /** Loads a catalog, or `null` when none is stored under `catalogId`. */
   async loadCatalog(catalogId: string): Promise<Catalog | null> {
     checkUuid('catalog id', catalogId)
-    try {
-      const loaded = await loadCatalog(this.#db, catalogId)
-      if (loaded === null) return null
-      setCatalogState(loaded.catalog, this.#key, snapshotCatalog(loaded.catalog, loaded.revision))
-      return loaded.catalog
-    } catch (error) {
-      throw mapDatabaseError(error, `loading catalog ${catalogId}`, this.#adapter.target)
-    }
+    const loaded = await this.#run(`loading catalog ${catalogId}`, () =>
+      loadCatalog(this.#db, catalogId, this.#versions),
+    )
+    if (loaded === null) return null
+    setCatalogState(loaded.catalog, this.#key, snapshotCatalog(loaded.catalog, loaded.revision))
+    return loaded.catalog
   }
 
   /** The stored revision of a catalog, or `null`. */
   async catalogRevision(catalogId: string): Promise<bigint | null> {
     checkUuid('catalog id', catalogId)
-    try {
-      const rows = await sql<{
-        revision: bigint
-      }>`select revision from catalog where catalog_id = ${catalogId}::uuid`.execute(this.#db)
-      return rows.rows[0]?.revision ?? null
-    } catch (error) {
-      throw mapDatabaseError(error, `reading catalog ${catalogId}`, this.#adapter.target)
-    }
+    return this.#run(`reading catalog ${catalogId}`, async () => {
+      const row = await this.#db
+        .selectFrom('catalog')
+        .select('revision')
+        .where('catalog_id', '=', catalogId)
+        .executeTakeFirst()
+      return row?.revision ?? null
+    })
   }
 
-  /** Deletes a catalog and everything in it; false when there was none. Definitions stay. */
+  /**
+   * Deletes a catalog and everything in it; false when there was none. Its AspectDefs stay. The
+   * defs' data locks are taken first, so a schema operation on one of them never sees half of it.
+   */
   async deleteCatalog(catalogId: string): Promise<boolean> {
     checkUuid('catalog id', catalogId)
-    try {
-      const result = await sql`delete from catalog where catalog_id = ${catalogId}::uuid`.execute(
-        this.#db,
-      )
-      return (result.numAffectedRows ?? 0n) > 0n
-    } catch (error) {
-      throw mapDatabaseError(error, `deleting catalog ${catalogId}`, this.#adapter.target)
-    }
+    return this.#run(`deleting catalog ${catalogId}`, () =>
+      this.#db.transaction().execute(async (trx) => {
+        const defs = await trx
+          .selectFrom('catalog_aspect_def as p')
+          .innerJoin('aspect_def as d', 'd.aspect_def_id', 'p.aspect_def_id')
+          .select('d.name')
+          .where('p.catalog_id', '=', catalogId)
+          .execute()
+        await lockDefsByName(trx, defs.map((d) => d.name))
+        const result = await trx.deleteFrom('catalog').where('catalog_id', '=', catalogId).executeTakeFirst()
+        return result.numDeletedRows > 0n
+      }),
+    )
   }
 
   async catalogExists(catalogId: string): Promise<boolean> {
@@ -251,93 +236,137 @@ export class PostgresDao {
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       throw new CheapValidationError(
         `listCatalogs: limit must be an integer from 1 to 10000, got ${String(limit)}`,
-        {
-          reason: 'INVALID_ARGUMENT',
-        },
+        { reason: 'INVALID_ARGUMENT' },
       )
     }
-    const after =
-      options.after === undefined ? null : checkUuid('listCatalogs after', options.after)
-    try {
-      const rows = await sql<{
-        catalog_id: string
-        species: CatalogSpecies
-        uri: string | null
-        upstream_catalog_id: string | null
-        version_number: bigint
-        revision: bigint
-      }>`select catalog_id, species, uri, upstream_catalog_id, version_number, revision from catalog where (${after}::uuid is null or catalog_id > ${after}::uuid) order by catalog_id limit ${limit}`.execute(
-        this.#db,
-      )
-      return rows.rows.map((r) => ({
+    const after = options.after === undefined ? null : checkUuid('listCatalogs after', options.after)
+    return this.#run('listing catalogs', async () => {
+      let query = this.#db
+        .selectFrom('catalog')
+        .select(['catalog_id', 'species', 'uri', 'upstream_catalog_id', 'version_number', 'revision'])
+        .orderBy('catalog_id')
+        .limit(limit)
+      if (after !== null) query = query.where('catalog_id', '>', after)
+      return (await query.execute()).map((r) => ({
         catalogId: r.catalog_id,
-        species: r.species,
+        species: r.species as CatalogSpecies,
         uri: r.uri,
         upstream: r.upstream_catalog_id,
         version: r.version_number,
         revision: r.revision,
       }))
-    } catch (error) {
-      throw mapDatabaseError(error, 'listing catalogs', this.#adapter.target)
+    })
+  }
+
+  // ---- AspectDefs ---------------------------------------------------------------------------
+
+  /** Every stored AspectDef with its versions, how many catalogs use each, and its mapping. */
+  async listAspectDefs(): Promise<AspectDefInfo[]> {
+    return this.#run('listing AspectDefs', () => listAspectDefs(this.#db, this.#versions))
+  }
+
+  /**
+   * A stored AspectDef by name or id (its latest version, or `{ version }`), usable with
+   * `createAspect`; null when none is stored. Pass your own def as `expect` to get it back typed
+   * after checking it equals the stored one (else a `CheapConflictError` naming both hashes).
+   */
+  async loadAspectDef(nameOrId: string, options?: LoadAspectDefOptions): Promise<AspectDef | null>
+  async loadAspectDef<D extends AspectDef>(
+    nameOrId: string,
+    options: LoadAspectDefOptions & { readonly expect: D },
+  ): Promise<D | null>
+  async loadAspectDef<D extends AspectDef>(
+    nameOrId: string,
+    options: LoadAspectDefOptions & { readonly expect?: D } = {},
+  ): Promise<AspectDef | D | null> {
+    const stored = await this.#run(`loading AspectDef '${nameOrId}'`, () =>
+      loadAspectDef(this.#db, this.#versions, nameOrId, options),
+    )
+    if (stored === null) return null
+    const expect = options.expect
+    if (expect === undefined) return stored.toAspectDef()
+    if (!stored.matches(expect)) {
+      throw new CheapConflictError(
+        `AspectDef '${expect.name}' (hash ${expect.hash()}) is not the stored version ${stored.version} of '${stored.name}' (hash ${stored.hash})`,
+        { aspectDefName: stored.name, storedHash: stored.hash, newHash: expect.hash() },
+      )
     }
+    return expect
+  }
+
+  /**
+   * Deletes a stored AspectDef and all its versions; a `CheapConflictError` naming the catalogs
+   * while any uses it. False when none is stored.
+   */
+  async deleteAspectDef(nameOrId: string): Promise<boolean> {
+    const result = await this.#run(`deleting AspectDef '${nameOrId}'`, () =>
+      this.#db.transaction().execute((trx) => deleteAspectDef(trx, this.#versions, nameOrId)),
+    )
+    if (result.dropTable !== undefined) await dropUnmappedTable(this.#db, result.dropTable)
+    return result.deleted
+  }
+
+  /**
+   * Moves stored catalogs (all that use the def, or `{ catalogs }`) to a new shape of the def,
+   * in place, as their current version's flags allow (docs/ASPECT-DEFS.md), and reports what
+   * changed. Each catalog moved gets a new revision.
+   */
+  async evolveAspectDef(
+    aspectDef: AspectDef,
+    options: EvolveAspectDefOptions = {},
+  ): Promise<EvolveAspectDefResult> {
+    return this.#run(`evolving AspectDef '${aspectDef.name}'`, () =>
+      this.#db.transaction().execute((trx) => evolveAspectDef(trx, this.#versions, aspectDef, options)),
+    )
   }
 
   // ---- dedicated tables and queries ---------------------------------------------------------
-  // An AspectDef can live in its own typed table (one native column per property); saves, loads,
-  // deletes, partial calls and queries use it transparently. See mapping/ and query/.
 
   /**
-   * Moves `aspectDef` (an AspectDef, stored if needed, or a stored def's name) into a dedicated
-   * table in one transaction: creates the table (or adopts a compatible empty one), records the
-   * mapping for every DAO and process, and moves the values of its aspects in every catalog out
-   * of the generic value tables. Mapping again to the same table is a no-op.
+   * Moves a version of an AspectDef (the one equal to `aspectDef`, or the latest of a stored
+   * def's name) into a dedicated table in one transaction: creates the table (or adopts a
+   * compatible empty one), records the mapping for every DAO and process, and moves the values of
+   * its aspects in every catalog pinned to that version out of the generic value tables. Mapping
+   * again to the same table is a no-op.
    *
    * @example
    * ```ts
    * await dao.mapAspectDef(person, { table: 'person', columns: { 'first name': 'first_name' } })
    * ```
    */
-  async mapAspectDef(
-    aspectDef: AspectDef | string,
-    options: MapAspectDefOptions,
-  ): Promise<MapAspectDefResult> {
+  async mapAspectDef(aspectDef: AspectDef | string, options: MapAspectDefOptions): Promise<MapAspectDefResult> {
     const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
-    try {
-      return await this.#db.transaction().execute((trx) => mapAspectDef(trx, aspectDef, options))
-    } catch (error) {
-      throw mapDatabaseError(error, `mapping AspectDef '${name}'`, this.#adapter.target)
-    } finally {
-      this.#mappings.invalidate()
-    }
+    return this.#run(`mapping AspectDef '${name}'`, () =>
+      this.#db.transaction().execute((trx) => mapAspectDef(trx, this.#versions, aspectDef, options)),
+    )
   }
 
   /**
    * Moves a mapped def's values back into the generic tables (one transaction) and forgets the
-   * mapping; the table is dropped unless `{ dropTable: false }` (it is empty then, and mapping
-   * the def again adopts it). An adopted (read-only) table is only forgotten, never touched.
+   * mapping; the table is dropped afterwards unless `{ dropTable: false }` (it is empty then, and
+   * mapping the def again adopts it). An adopted (read-only) table is only forgotten.
    */
-  async unmapAspectDef(
-    aspectDefName: string,
-    options: UnmapAspectDefOptions = {},
-  ): Promise<UnmapAspectDefResult> {
-    try {
-      return await this.#db
+  async unmapAspectDef(aspectDefName: string, options: UnmapAspectDefOptions = {}): Promise<UnmapAspectDefResult> {
+    return this.#run(`unmapping AspectDef '${aspectDefName}'`, async () => {
+      const done = await this.#db
         .transaction()
-        .execute((trx) => unmapAspectDef(trx, aspectDefName, options))
-    } catch (error) {
-      throw mapDatabaseError(error, `unmapping AspectDef '${aspectDefName}'`, this.#adapter.target)
-    } finally {
-      this.#mappings.invalidate()
-    }
+        .execute((trx) => unmapAspectDef(trx, this.#versions, aspectDefName, options))
+      if (done.dropAfterCommit !== undefined) await dropUnmappedTable(this.#db, done.dropAfterCommit)
+      return { aspectsMoved: done.aspectsMoved, tableDropped: done.dropAfterCommit !== undefined }
+    })
   }
 
   /** Every recorded mapping (dedicated and adopted tables), by AspectDef name. */
   async aspectTableMappings(): Promise<AspectTableMapping[]> {
-    try {
-      return await readAllMappings(this.#db)
-    } catch (error) {
-      throw mapDatabaseError(error, 'reading aspect table mappings', this.#adapter.target)
-    }
+    return this.#run('reading aspect table mappings', async () => {
+      const mappings = await readMappings(this.#db, 'all')
+      const versions = await loadVersions(
+        this.#db,
+        mappings.map((m) => ({ defId: m.defId, version: m.version })),
+        this.#versions,
+      )
+      return mappings.map((m) => describeMapping(m, versionIn(versions, m.defId, m.version)))
+    })
   }
 
   /**
@@ -347,13 +376,9 @@ export class PostgresDao {
    * `CheapValidationError`; read the rows with {@link loadAdoptedTable}.
    */
   async adoptTable(table: string, options: AdoptTableOptions = {}): Promise<AspectDef> {
-    try {
-      return await this.#db.transaction().execute((trx) => adoptTable(trx, table, options))
-    } catch (error) {
-      throw mapDatabaseError(error, `adopting table ${JSON.stringify(table)}`, this.#adapter.target)
-    } finally {
-      this.#mappings.invalidate()
-    }
+    return this.#run(`adopting table ${JSON.stringify(table)}`, () =>
+      this.#db.transaction().execute((trx) => adoptTable(trx, this.#versions, table, options)),
+    )
   }
 
   /**
@@ -362,23 +387,16 @@ export class PostgresDao {
    */
   async loadAdoptedTable(table: string, options: LoadAdoptedTableOptions = {}): Promise<AspectMap> {
     if (options.catalogId !== undefined) checkUuid('catalog id', options.catalogId)
-    try {
-      return await loadAdoptedTable(this.#db, table, options)
-    } catch (error) {
-      throw mapDatabaseError(
-        error,
-        `loading adopted table ${JSON.stringify(table)}`,
-        this.#adapter.target,
-      )
-    }
+    return this.#run(`loading adopted table ${JSON.stringify(table)}`, () =>
+      loadAdoptedTable(this.#db, this.#versions, table, options),
+    )
   }
 
   /**
    * The entities of a catalog whose aspect of `aspectDef` matches `where`, in map order (or by
    * `orderBy`), `limit` at a time after `after`; compiled to one SQL statement over the generic
    * value tables or the dedicated table (never load-then-filter). Pass the AspectDef object to
-   * have property names and value types checked at compile time. See {@link NullOps} for the
-   * null semantics.
+   * have property names and value types checked at compile time.
    *
    * @example
    * ```ts
@@ -406,15 +424,10 @@ export class PostgresDao {
     where?: Where<D>,
     options: FindEntitiesOptions<D> = {},
   ): Promise<EntityId[] | Aspect<D>[]> {
-    try {
-      return await findEntities(this.#db, this.#queries, catalogId, aspectDef, where, options)
-    } catch (error) {
-      throw mapDatabaseError(
-        error,
-        `querying '${typeof aspectDef === 'string' ? aspectDef : aspectDef?.name}' of catalog ${catalogId}`,
-        this.#adapter.target,
-      )
-    }
+    const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
+    return this.#run(`querying '${name}' of catalog ${catalogId}`, () =>
+      findEntities(this.#db, this.#versions, catalogId, aspectDef, where, options),
+    )
   }
 
   /** The query plan (`EXPLAIN`, or `EXPLAIN ANALYZE`) of a {@link findEntities} call. */
@@ -424,19 +437,9 @@ export class PostgresDao {
     where?: Where<D>,
     options: FindEntitiesOptions<D> & { readonly analyze?: boolean } = {},
   ): Promise<string> {
-    try {
-      return await explainFindEntities(
-        this.#db,
-        this.#queries,
-        catalogId,
-        aspectDef,
-        where,
-        options,
-        options.analyze === true,
-      )
-    } catch (error) {
-      throw mapDatabaseError(error, 'explaining a query', this.#adapter.target)
-    }
+    return this.#run('explaining a query', () =>
+      explainFindEntities(this.#db, this.#versions, catalogId, aspectDef, where, options, options.analyze === true),
+    )
   }
 
   /**
@@ -445,159 +448,109 @@ export class PostgresDao {
    * multivalued property) on the dedicated table's column.
    */
   async indexProperty(aspectDefName: string, propertyName: string): Promise<IndexPropertyResult> {
-    try {
-      return await indexProperty(this.#db, this.#queries, aspectDefName, propertyName)
-    } catch (error) {
-      throw mapDatabaseError(
-        error,
-        `indexing '${aspectDefName}'.'${propertyName}'`,
-        this.#adapter.target,
-      )
-    }
+    return this.#run(`indexing '${aspectDefName}'.'${propertyName}'`, () =>
+      indexProperty(this.#db, this.#versions, aspectDefName, propertyName),
+    )
   }
 
-  // ---- partial access: one hierarchy, some aspects, membership edits --------------------------
+  // ---- partial access ---------------------------------------------------------------------------
   // Reads run in one read-only REPEATABLE READ transaction. Every write is one transaction that
   // bumps the catalog's revision by one and logs a `partial` catalog_revision row, so a catalog
   // object loaded before it can no longer be saved without `force` (CheapConflictError).
 
   /**
    * One hierarchy (an AspectMap by its AspectDef's name), whole or a page (`offset`, `limit`)
-   * with its `total`; see {@link HierarchyPage}. An entity tree pages over its pre-order walk and
-   * comes with the whole {@link EntityTree} when not paged.
+   * with its `total`; see {@link HierarchyPage}.
    */
-  async loadHierarchy(
-    catalogId: string,
-    name: string,
-    options: HierarchyPageOptions = {},
-  ): Promise<HierarchyPage> {
-    return this.#partial(`loading hierarchy ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
-      loadHierarchy(this.#db, catalogId, name, options),
+  async loadHierarchy(catalogId: string, name: string, options: HierarchyPageOptions = {}): Promise<HierarchyPage> {
+    return this.#run(`loading hierarchy ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
+      loadHierarchy(this.#db, this.#versions, catalogId, name, options),
     )
   }
 
-  /** The stored aspects of `aspectDefName` for these entities (others absent), in map order. */
-  async loadAspects(
+  /** The stored aspects of an AspectDef (object or name) for these entities, in map order. */
+  async loadAspects<D extends AspectDef>(
     catalogId: string,
-    aspectDefName: string,
+    aspectDef: D | string,
     entityIds: Iterable<string>,
-  ): Promise<Map<EntityId, Aspect>> {
-    return this.#partial(`loading aspects '${aspectDefName}' of catalog ${catalogId}`, () =>
-      loadAspects(this.#db, catalogId, aspectDefName, entityIds, this.#defCache),
+  ): Promise<Map<EntityId, Aspect<D>>> {
+    const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
+    return this.#run(`loading aspects '${name}' of catalog ${catalogId}`, () =>
+      loadAspects(this.#db, this.#versions, catalogId, aspectDef, entityIds),
     )
   }
 
   /**
-   * Inserts or replaces aspects in the catalog's AspectMap of `aspectDefName` (which must exist):
-   * new ones are appended, existing ones replaced in place. Every aspect's def must be the stored
-   * def (same id and structure), else a `CheapValidationError` `WRONG_ASPECT_DEF`.
+   * Inserts or replaces aspects in the catalog's AspectMap of `aspectDef` (which must exist): new
+   * ones are appended, existing ones replaced in place. Every aspect's def must be the version
+   * the catalog stores, else a `CheapValidationError` `WRONG_ASPECT_DEF`.
    */
-  async upsertAspects(
+  async upsertAspects<D extends AspectDef>(
     catalogId: string,
-    aspectDefName: string,
-    aspects: Iterable<Aspect>,
+    aspectDef: D | string,
+    aspects: Iterable<Aspect<D>>,
   ): Promise<UpsertAspectsResult> {
-    // Materialised once: a retry (mappings changed meanwhile) must see the same aspects.
-    const list: Iterable<Aspect> =
-      aspects !== null && typeof aspects === 'object' && Symbol.iterator in aspects
-        ? [...aspects]
-        : aspects
-    const first: unknown = Array.isArray(list) ? list[0] : undefined
-    const def = first instanceof Object ? (first as { def?: unknown }).def : undefined
-    return this.#partial(`upserting aspects '${aspectDefName}' of catalog ${catalogId}`, () =>
-      withDedicatedRows(this.#db, this.#mappings, isAspectDef(def) ? [def] : [], (dedicated) =>
-        upsertAspects(this.#db, catalogId, aspectDefName, list, dedicated, this.#defCache),
-      ),
+    const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
+    // Materialised once: the call must see the same aspects whatever the iterable does.
+    const list = aspects !== null && typeof aspects === 'object' && Symbol.iterator in aspects ? [...aspects] : aspects
+    return this.#run(`upserting aspects '${name}' of catalog ${catalogId}`, () =>
+      upsertAspects(this.#db, this.#versions, catalogId, aspectDef, list),
     )
   }
 
-  /** Removes the aspects of `aspectDefName` of these entities (absent ones are ignored). */
-  async removeAspects(
-    catalogId: string,
-    aspectDefName: string,
-    entityIds: Iterable<string>,
-  ): Promise<RemoveAspectsResult> {
-    return this.#partial(`removing aspects '${aspectDefName}' of catalog ${catalogId}`, () =>
-      removeAspects(this.#db, catalogId, aspectDefName, entityIds),
+  /** Removes the aspects of an AspectDef of these entities (absent ones are ignored). */
+  async removeAspects(catalogId: string, aspectDef: AspectDef | string, entityIds: Iterable<string>): Promise<RemoveAspectsResult> {
+    const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
+    return this.#run(`removing aspects '${name}' of catalog ${catalogId}`, () =>
+      removeAspects(this.#db, catalogId, aspectDef, entityIds),
     )
   }
 
   /** Appends entities to an entity list (duplicates kept). */
-  async addToEntityList(
-    catalogId: string,
-    name: string,
-    entityIds: Iterable<string>,
-  ): Promise<MembershipResult> {
-    return this.#partial(
-      `adding to entity list ${JSON.stringify(name)} of catalog ${catalogId}`,
-      () => addToEntityList(this.#db, catalogId, name, entityIds),
+  async addToEntityList(catalogId: string, name: string, entityIds: Iterable<string>): Promise<MembershipResult> {
+    return this.#run(`adding to entity list ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
+      addToEntityList(this.#db, catalogId, name, entityIds),
     )
   }
 
   /** Removes the first occurrence of each entity from an entity list. */
-  async removeFromEntityList(
-    catalogId: string,
-    name: string,
-    entityIds: Iterable<string>,
-  ): Promise<MembershipResult> {
-    return this.#partial(
-      `removing from entity list ${JSON.stringify(name)} of catalog ${catalogId}`,
-      () => removeFromEntityList(this.#db, catalogId, name, entityIds),
+  async removeFromEntityList(catalogId: string, name: string, entityIds: Iterable<string>): Promise<MembershipResult> {
+    return this.#run(`removing from entity list ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
+      removeFromEntityList(this.#db, catalogId, name, entityIds),
     )
   }
 
   /** Adds entities to an entity set (members already there keep their position). */
-  async addToEntitySet(
-    catalogId: string,
-    name: string,
-    entityIds: Iterable<string>,
-  ): Promise<MembershipResult> {
-    return this.#partial(
-      `adding to entity set ${JSON.stringify(name)} of catalog ${catalogId}`,
-      () => addToEntitySet(this.#db, catalogId, name, entityIds),
+  async addToEntitySet(catalogId: string, name: string, entityIds: Iterable<string>): Promise<MembershipResult> {
+    return this.#run(`adding to entity set ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
+      addToEntitySet(this.#db, catalogId, name, entityIds),
     )
   }
 
   /** Removes entities from an entity set. */
-  async removeFromEntitySet(
-    catalogId: string,
-    name: string,
-    entityIds: Iterable<string>,
-  ): Promise<MembershipResult> {
-    return this.#partial(
-      `removing from entity set ${JSON.stringify(name)} of catalog ${catalogId}`,
-      () => removeFromEntitySet(this.#db, catalogId, name, entityIds),
+  async removeFromEntitySet(catalogId: string, name: string, entityIds: Iterable<string>): Promise<MembershipResult> {
+    return this.#run(`removing from entity set ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
+      removeFromEntitySet(this.#db, catalogId, name, entityIds),
     )
   }
 
   /** Puts key → entity entries into an entity directory (existing keys keep their position). */
-  async putDirectoryEntries(
-    catalogId: string,
-    name: string,
-    entries: DirectoryEntries,
-  ): Promise<MembershipResult> {
-    return this.#partial(
-      `putting entries into entity directory ${JSON.stringify(name)} of catalog ${catalogId}`,
-      () => putDirectoryEntries(this.#db, catalogId, name, entries),
+  async putDirectoryEntries(catalogId: string, name: string, entries: DirectoryEntries): Promise<MembershipResult> {
+    return this.#run(`putting entries into entity directory ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
+      putDirectoryEntries(this.#db, catalogId, name, entries),
     )
   }
 
   /** Removes keys from an entity directory. */
-  async removeDirectoryEntries(
-    catalogId: string,
-    name: string,
-    keys: Iterable<string>,
-  ): Promise<MembershipResult> {
-    return this.#partial(
-      `removing entries from entity directory ${JSON.stringify(name)} of catalog ${catalogId}`,
-      () => removeDirectoryEntries(this.#db, catalogId, name, keys),
+  async removeDirectoryEntries(catalogId: string, name: string, keys: Iterable<string>): Promise<MembershipResult> {
+    return this.#run(`removing entries from entity directory ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
+      removeDirectoryEntries(this.#db, catalogId, name, keys),
     )
   }
 
   /**
    * Adds children under the node at `parentPath` (`'/'` is the root) of an entity tree. An
-   * existing child of the same name is replaced in place (its subtree removed), like
-   * `TreeNode.addChild`.
+   * existing child of the same name is replaced in place (its subtree removed).
    */
   async addTreeNodes(
     catalogId: string,
@@ -605,33 +558,16 @@ export class PostgresDao {
     parentPath: string,
     nodes: Iterable<TreeNodeInput>,
   ): Promise<MembershipResult> {
-    return this.#partial(
-      `adding nodes to entity tree ${JSON.stringify(name)} of catalog ${catalogId}`,
-      () => addTreeNodes(this.#db, catalogId, name, parentPath, nodes),
+    return this.#run(`adding nodes to entity tree ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
+      addTreeNodes(this.#db, catalogId, name, parentPath, nodes),
     )
   }
 
   /** Removes the nodes at `paths` with their descendants (`affected` counts them all). */
-  async removeTreeNodes(
-    catalogId: string,
-    name: string,
-    paths: Iterable<string>,
-  ): Promise<MembershipResult> {
-    return this.#partial(
-      `removing nodes from entity tree ${JSON.stringify(name)} of catalog ${catalogId}`,
-      () => removeTreeNodes(this.#db, catalogId, name, paths),
+  async removeTreeNodes(catalogId: string, name: string, paths: Iterable<string>): Promise<MembershipResult> {
+    return this.#run(`removing nodes from entity tree ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
+      removeTreeNodes(this.#db, catalogId, name, paths),
     )
   }
-
-  async #partial<R>(context: string, call: () => Promise<R>): Promise<R> {
-    try {
-      return await call()
-    } catch (error) {
-      throw mapDatabaseError(error, context, this.#adapter.target)
-    }
-  }
 }
 
-function isAspectDef(value: unknown): value is AspectDef {
-  return value instanceof AspectDef
-}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import { CheapConflictError, CheapNotFoundError, CheapValidationError } from '../../errors.ts'
 import { restoreAspect } from '../../model/aspect.ts'
 import { createAspectDef, type AspectDef } from '../../model/aspect-def.ts'
@@ -7,12 +7,15 @@ import { newEntityId, toEntityId } from '../../model/entity.ts'
 import { AspectMap } from '../../model/hierarchy/aspect-map.ts'
 import { createPropertyDef, type PropertyDef } from '../../model/property-def.ts'
 import type { PropertyTypeCode } from '../../model/property-type.ts'
-import { loadAspectDefsById, saveAspectDefs } from '../aspect-def-store.ts'
-import { VALUE_CODECS } from '../store/value-codecs.ts'
-import { insertMapping, readMappingByTable, readMappings } from './mapping-store.ts'
-import { q, validateIdentifier } from './names.ts'
+import type { CheapDatabase } from '../schema/database.ts'
+import { CODECS } from '../store/codecs/index.ts'
+import { loadVersions, resolveDefs, versionIn, type DefVersionCache } from '../store/def-versions.ts'
+import { q, validateIdentifier } from '../store/dedicated/names.ts'
+import { readMappings } from '../store/dedicated/table.ts'
+import { lockDefForSchemaChange } from './map-aspect-def.ts'
+import { insertMapping } from './mapping-store.ts'
 
-type Executor = Kysely<unknown>
+type Executor = Kysely<CheapDatabase>
 
 export interface AdoptTableOptions {
   /** The AspectDef's name; default the table name. */
@@ -147,7 +150,8 @@ function isIdColumn(column: TableColumn | undefined, name: string): boolean {
  * again returns the stored def.
  */
 export async function adoptTable(
-  trx: Executor,
+  trx: Transaction<CheapDatabase>,
+  cache: DefVersionCache,
   table: string,
   options: AdoptTableOptions = {},
 ): Promise<AspectDef> {
@@ -188,41 +192,43 @@ export async function adoptTable(
     createPropertyDef({ name, type: cheapTypeOf(c), isNullable: !c.notNull }),
   )
   const name = options.aspectDefName ?? table
-  const stored = await sql<{
-    aspect_def_id: string
-  }>`select aspect_def_id from aspect_def where name = ${name} for update`.execute(trx)
-  const storedId = stored.rows[0]?.aspect_def_id
+  const storedId = await lockDefForSchemaChange(trx, name)
   const def = createAspectDef({ name, globalId: storedId ?? randomUUID(), properties })
   if (storedId !== undefined) {
-    const storedDef = (await loadAspectDefsById(trx, [storedId])).get(storedId) as AspectDef
-    const mapping = (await readMappings(trx, [storedId])).get(storedId)
-    if (
-      mapping !== undefined &&
-      mapping.table === table &&
-      mapping.isReadOnly &&
-      storedDef.equals(def)
-    ) {
-      return storedDef
+    const mapping = (await readMappings(trx, { defIds: [storedId] }))[0]
+    if (mapping !== undefined && mapping.table === table && mapping.isReadOnly) {
+      const stored = versionIn(
+        await loadVersions(trx, [{ defId: storedId, version: mapping.version }], cache),
+        storedId,
+        mapping.version,
+      )
+      if (stored.matches(def)) return stored.toAspectDef()
     }
     throw new CheapConflictError(
       `an AspectDef named '${name}' is already stored${mapping === undefined ? '' : ` (mapped to ${JSON.stringify(mapping.table)})`}; adopt the table under another aspectDefName`,
+      { aspectDefName: name },
     )
   }
-  const other = await readMappingByTable(trx, table)
+  const other = (await readMappings(trx, { table }))[0]
   if (other !== undefined) {
     throw new CheapConflictError(
-      `table ${JSON.stringify(table)} already holds AspectDef '${other.aspectDefName}'`,
+      `table ${JSON.stringify(table)} already holds AspectDef '${other.defName}'`,
+      { aspectDefName: other.defName },
     )
   }
-  await saveAspectDefs(trx, [def])
+  const version = (await resolveDefs(trx, [def], cache)).get(def)?.stored
+  if (version === undefined) throw new Error(`internal: AspectDef '${name}' was not stored`)
   await insertMapping(trx, {
-    aspectDefId: def.globalId,
-    aspectDefName: def.name,
+    defId: def.globalId,
+    defName: def.name,
+    version: version.version,
     table,
     hasCatalogId,
     hasEntityId,
     isReadOnly: true,
-    columns: new Map(chosen.map(([property, c]) => [property, c.name])),
+    columns: new Map(
+      chosen.map(([property, c]) => [version.slotOf(property) as number, c.name]),
+    ),
   })
   return def
 }
@@ -265,6 +271,7 @@ function readExpression(column: TableColumn, type: PropertyTypeCode): string {
  */
 export async function loadAdoptedTable(
   db: Executor,
+  cache: DefVersionCache,
   table: string,
   options: LoadAdoptedTableOptions = {},
 ): Promise<AspectMap> {
@@ -278,23 +285,26 @@ export async function loadAdoptedTable(
       },
     )
   }
-  const mapping = await readMappingByTable(db, table)
+  const mapping = (await readMappings(db, { table }))[0]
   if (mapping === undefined) {
     throw new CheapNotFoundError(`table ${JSON.stringify(table)} is not adopted (adoptTable first)`)
   }
   if (!mapping.isReadOnly) {
     throw new CheapValidationError(
-      `table ${JSON.stringify(table)} is the dedicated table of AspectDef '${mapping.aspectDefName}'; read its aspects with loadCatalog or findEntities`,
-      { reason: 'INVALID_ARGUMENT', aspectDefName: mapping.aspectDefName },
+      `table ${JSON.stringify(table)} is the dedicated table of AspectDef '${mapping.defName}'; read its aspects with loadCatalog or findEntities`,
+      { reason: 'INVALID_ARGUMENT', aspectDefName: mapping.defName },
     )
   }
-  const def = (await loadAspectDefsById(db, [mapping.aspectDefId])).get(
-    mapping.aspectDefId,
-  ) as AspectDef
+  const version = versionIn(
+    await loadVersions(db, [{ defId: mapping.defId, version: mapping.version }], cache),
+    mapping.defId,
+    mapping.version,
+  )
+  const def = version.toAspectDef()
   const columns = (await introspect(db, table)) ?? []
   const byName = new Map(columns.map((c) => [c.name, c]))
-  const selected = def.propertyDefs().map((prop, i) => {
-    const column = byName.get(mapping.columns.get(prop.name) ?? '')
+  const selected = version.properties.map(({ def: prop, slot }, i) => {
+    const column = byName.get(mapping.columns.get(slot) ?? '')
     if (column === undefined) {
       throw new CheapConflictError(
         `adopted table ${JSON.stringify(table)} no longer has the column of property '${prop.name}'`,
@@ -325,11 +335,11 @@ export async function loadAdoptedTable(
         raw === null || raw === undefined
           ? null
           : type === 'DAT'
-            ? VALUE_CODECS.DAT.decode(raw, 'UTC')
+            ? CODECS.DAT.decode(raw, 'UTC')
             : type === 'INT'
               ? BigInt(raw as bigint)
               : type === 'BLB'
-                ? VALUE_CODECS.BLB.decode(raw)
+                ? CODECS.BLB.decode(raw)
                 : raw,
       )
     }

@@ -1,24 +1,22 @@
-import { createHash } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
-import { CheapConflictError, CheapValidationError } from '../../errors.ts'
-import type { AspectDef } from '../../model/aspect-def.ts'
+import { CheapValidationError } from '../../errors.ts'
 import type { PropertyDef } from '../../model/property-def.ts'
-import { columnType, extraSuffix, extraType, type PropertyColumns } from './column-types.ts'
-import type { AspectTableMapping } from './mapping-store.ts'
-import { replaceColumnMappings } from './mapping-store.ts'
+import type { CheapDatabase } from '../schema/database.ts'
+import { codecOf } from '../store/codecs/index.ts'
+import type { StoredVersion } from '../store/def-versions.ts'
+import { columnType, extraType, type PropertyColumns } from '../store/dedicated/columns.ts'
 import {
   ABSENT_COLUMN,
-  ID_COLUMNS,
   MAX_IDENTIFIER_BYTES,
   isReservedColumn,
   q,
-  sanitizeColumnName,
+  sanitizeColumnName as sanitize,
   sqlLiteral,
   uniqueName,
   validateIdentifier,
-} from './names.ts'
+} from '../store/dedicated/names.ts'
 
-type Executor = Kysely<unknown>
+type Executor = Kysely<CheapDatabase>
 
 /** A dedicated table's property columns, in AspectDef order. */
 export interface TableLayout {
@@ -27,35 +25,34 @@ export interface TableLayout {
 }
 
 /**
- * Chooses the columns of `def`'s properties: `previous` (the stored mapping) first, then the
- * caller's `overrides`, else the sanitised property name; names already in `taken` (columns of
- * the existing table that stay) are avoided.
+ * Chooses the columns of a version's properties: `previous` (a column the table keeps for a
+ * slot) first, then the caller's `overrides` (by property name), else the sanitised property
+ * name; names already in `taken` are avoided.
  */
 export function planLayout(
   table: string,
-  def: AspectDef,
+  version: StoredVersion,
   overrides: Readonly<Record<string, string>> | undefined,
-  previous: ReadonlyMap<string, string> = new Map(),
+  previous: ReadonlyMap<number, string> = new Map(),
   taken: ReadonlySet<string> = new Set(),
 ): TableLayout {
   for (const name of Object.keys(overrides ?? {})) {
-    if (!def.hasProperty(name)) {
+    if (version.slotOf(name) === undefined) {
       throw new CheapValidationError(
-        `AspectDef '${def.name}' has no property ${JSON.stringify(name)} to map to a column`,
-        { reason: 'UNKNOWN_PROPERTY', aspectDefName: def.name, propertyName: name },
+        `AspectDef '${version.name}' has no property ${JSON.stringify(name)} to map to a column`,
+        { reason: 'UNKNOWN_PROPERTY', aspectDefName: version.name, propertyName: name },
       )
     }
   }
   const used = new Set<string>(taken)
   const isTaken = (name: string) => used.has(name) || isReservedColumn(name)
   const out: PropertyColumns[] = []
-  for (const prop of def.propertyDefs()) {
-    const suffix = extraSuffix(prop.type)
-    const kept = previous.get(prop.name)
+  for (const { def: prop, slot } of version.properties) {
+    const suffix = codecOf(prop.type).extra?.suffix
+    const kept = previous.get(slot)
     const wanted = overrides?.[prop.name]
     let column: string
     if (kept !== undefined) {
-      // A column the table already has for this property (listed in `taken` too).
       column = kept
     } else if (wanted !== undefined) {
       column = validateIdentifier(
@@ -65,43 +62,26 @@ export function planLayout(
       )
       if (isTaken(column) || (suffix !== undefined && isTaken(column + suffix))) {
         throw new CheapValidationError(
-          `AspectDef '${def.name}': column ${JSON.stringify(column)} for property '${prop.name}' is reserved or already used`,
-          { reason: 'DUPLICATE_NAME', aspectDefName: def.name, propertyName: prop.name },
+          `AspectDef '${version.name}': column ${JSON.stringify(column)} for property '${prop.name}' is reserved or already used`,
+          { reason: 'DUPLICATE_NAME', aspectDefName: version.name, propertyName: prop.name },
         )
       }
     } else {
       column = uniqueName(
-        sanitizeColumnName(prop.name),
+        sanitize(prop.name),
         (name) => isTaken(name) || (suffix !== undefined && isTaken(name + suffix)),
       )
     }
     const extra = suffix === undefined ? undefined : column + suffix
     used.add(column)
     if (extra !== undefined) used.add(extra)
-    out.push({ property: prop, column, extra })
+    out.push({ property: prop, slot, column, extra })
   }
   return { table, columns: out }
 }
 
-/**
- * A short hash of everything the table's shape depends on, kept in the table's COMMENT: a save
- * compares it with the def it is saving and alters the table only when they differ.
- */
-export function layoutSignature(def: AspectDef, columns: ReadonlyMap<string, string>): string {
-  const parts = def
-    .propertyDefs()
-    .map((p) => [p.name, p.type, p.isMultivalued, p.isNullable, columns.get(p.name) ?? null])
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 20)
-}
-
-function comment(def: AspectDef, signature: string): string {
-  return `CHEAP dedicated table of AspectDef ${JSON.stringify(def.name)} (${def.globalId}); layout ${signature}`
-}
-
-/** The layout signature in a table's comment, or null. */
-export function signatureOfComment(text: string | null): string | null {
-  if (text === null) return null
-  return / layout ([0-9a-f]{20})$/.exec(text)?.[1] ?? null
+function comment(version: StoredVersion): string {
+  return `CHEAP dedicated table of AspectDef ${JSON.stringify(version.name)} (${version.defId}), version ${version.version}`
 }
 
 function columnDdl(c: PropertyColumns): string[] {
@@ -140,38 +120,48 @@ function constraintDdl(layout: TableLayout): { required: string; consistent: str
   }
 }
 
-async function setComment(db: Executor, def: AspectDef, layout: TableLayout): Promise<void> {
-  const columns = new Map(layout.columns.map((c) => [c.property.name, c.column]))
-  const text = comment(def, layoutSignature(def, columns))
-  await sql.raw(`comment on table ${q(layout.table)} is ${sqlLiteral(text)}`).execute(db)
+async function setComment(db: Executor, version: StoredVersion, table: string): Promise<void> {
+  await sql.raw(`comment on table ${q(table)} is ${sqlLiteral(comment(version))}`).execute(db)
 }
 
 /**
- * `CREATE TABLE`: `(catalog_id, entity_id)` primary key; `aspect_def_id` pinned to the def by a
- * default and a CHECK, so the foreign key to `aspect` cascades deletes of catalogs and aspects;
- * one native column per property (arrays when multivalued) plus zone/scale columns; and
- * `cheap_absent`, the names of the properties a row does not have.
+ * `CREATE TABLE`: `(catalog_id, aspect_id)` primary key; `entity_id`; `aspect_def_id` pinned to
+ * the def by a default and a CHECK; one native column per property (arrays when multivalued)
+ * plus zone/scale columns; and `cheap_absent`, the names of the properties a row does not have.
+ * Rows are checked (their aspect exists) and cascaded (deleting the aspect deletes the row) by
+ * statement triggers, as the value tables are: no foreign key to `aspect`, whose lock a DROP
+ * of this table would otherwise need while every reader holds it.
  */
 export async function createTable(
   db: Executor,
-  def: AspectDef,
+  version: StoredVersion,
   layout: TableLayout,
 ): Promise<void> {
-  const id = sqlLiteral(def.globalId)
+  const id = sqlLiteral(version.defId)
   const { required, consistent } = constraintDdl(layout)
   const lines = [
     'catalog_id uuid not null',
+    'aspect_id bigint not null',
     'entity_id uuid not null',
     `aspect_def_id uuid not null default ${id}::uuid check (aspect_def_id = ${id}::uuid)`,
     ...layout.columns.flatMap(columnDdl),
     `${ABSENT_COLUMN} text[]`,
-    'primary key (catalog_id, entity_id)',
-    'foreign key (catalog_id, aspect_def_id, entity_id) references aspect (catalog_id, aspect_def_id, entity_id) on delete cascade',
+    'primary key (catalog_id, aspect_id)',
     `constraint cheap_required check (${required})`,
     `constraint cheap_consistent check (${consistent})`,
   ]
   await sql.raw(`create table ${q(layout.table)} (\n  ${lines.join(',\n  ')}\n)`).execute(db)
-  await setComment(db, def, layout)
+  await addCheckTrigger(db, layout.table)
+  await setComment(db, version, layout.table)
+}
+
+/** The statement trigger that checks a dedicated table's rows against `aspect` (schema 012). */
+export async function addCheckTrigger(db: Executor, table: string): Promise<void> {
+  await sql
+    .raw(
+      `create trigger ${q(`${table}_check`)} after insert on ${q(table)} referencing new table as new_rows for each statement execute function cheap_check_dedicated_rows()`,
+    )
+    .execute(db)
 }
 
 interface ColumnInfo {
@@ -210,15 +200,16 @@ export async function readTableColumns(
   )
 }
 
-/** Why an existing table cannot serve as `def`'s dedicated table, or undefined when it can. */
+/** Why an existing table cannot serve as a version's dedicated table, or undefined when it can. */
 export async function incompatibility(
   db: Executor,
-  def: AspectDef,
+  version: StoredVersion,
   layout: TableLayout,
   columns: ReadonlyMap<string, ColumnInfo>,
 ): Promise<string | undefined> {
   const expected = new Map<string, string>([
     ['catalog_id', 'uuid'],
+    ['aspect_id', 'bigint'],
     ['entity_id', 'uuid'],
     ['aspect_def_id', 'uuid'],
     [ABSENT_COLUMN, 'text[]'],
@@ -237,93 +228,73 @@ export async function incompatibility(
     if (!expected.has(name)) return `it has a column ${JSON.stringify(name)} the AspectDef does not`
   }
   const defaultText = columns.get('aspect_def_id')?.defaultText ?? ''
-  if (!defaultText.includes(def.globalId)) {
-    return `its aspect_def_id column does not default to ${def.globalId}`
+  if (!defaultText.includes(version.defId)) {
+    return `its aspect_def_id column does not default to ${version.defId}`
   }
   const keys = await sql<{
-    kind: string
     def: string
-  }>`select contype as kind, pg_get_constraintdef(oid) as def
-    from pg_constraint where conrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(${layout.table})) and contype in ('p', 'f')`.execute(
+  }>`select pg_get_constraintdef(oid) as def from pg_constraint
+    where conrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(${layout.table})) and contype = 'p'`.execute(
     db,
   )
-  const pk = keys.rows.find((k) => k.kind === 'p')?.def
-  if (pk !== 'PRIMARY KEY (catalog_id, entity_id)')
-    return `its primary key is not (catalog_id, entity_id)`
-  const fk = keys.rows.some(
-    (k) =>
-      k.kind === 'f' &&
-      /^FOREIGN KEY \(catalog_id, aspect_def_id, entity_id\) REFERENCES (\S+\.)?aspect\(catalog_id, aspect_def_id, entity_id\) ON DELETE CASCADE$/.test(
-        k.def,
-      ),
-  )
-  if (!fk) return 'it has no cascading foreign key (catalog_id, aspect_def_id, entity_id) to aspect'
+  if (keys.rows[0]?.def !== 'PRIMARY KEY (catalog_id, aspect_id)')
+    return `its primary key is not (catalog_id, aspect_id)`
   return undefined
 }
 
-/** Replaces the two CHECK constraints and the comment (after an adoption or a def change). */
+/** Replaces the two CHECK constraints, the check trigger and the comment (after an adoption). */
 export async function resetConstraints(
   db: Executor,
-  def: AspectDef,
+  version: StoredVersion,
   layout: TableLayout,
-  notValid: boolean,
 ): Promise<void> {
   const t = q(layout.table)
   const { required, consistent } = constraintDdl(layout)
-  const suffix = notValid ? ' not valid' : ''
   await sql
     .raw(
       `alter table ${t} drop constraint if exists cheap_required, drop constraint if exists cheap_consistent, ` +
-        `add constraint cheap_required check (${required})${suffix}, ` +
-        `add constraint cheap_consistent check (${consistent})${suffix}`,
+        `add constraint cheap_required check (${required}), ` +
+        `add constraint cheap_consistent check (${consistent})`,
     )
     .execute(db)
-  await setComment(db, def, layout)
+  await sql.raw(`drop trigger if exists ${q(`${layout.table}_check`)} on ${t}`).execute(db)
+  await addCheckTrigger(db, layout.table)
+  await setComment(db, version, layout.table)
 }
 
 /**
- * Brings a dedicated table in line with a def that gained, lost or retyped properties (a mutable
- * def saved in its new shape): drops the columns of properties that are gone or changed type,
- * adds columns for new ones, marks the new properties absent in every existing row (as the
- * generic tables do: a new property has no value rows), and rewrites constraints, comment and
- * column mapping. Returns the new mapping.
+ * Brings a dedicated table from version `from` of its def to version `to` (evolveAspectDef):
+ * drops the columns of slots `to` lacks, adds columns for its new slots, marks the new properties
+ * absent in every existing row (as the generic tables do: a new property has no value rows), and
+ * rewrites constraints and comment. Returns the new slot → column map.
  */
-export async function syncTable(
+export async function addColumns(
   db: Executor,
-  def: AspectDef,
-  mapping: AspectTableMapping,
-): Promise<AspectTableMapping> {
-  const existing = await readTableColumns(db, mapping.table)
-  if (existing === undefined) {
-    throw new CheapConflictError(
-      `the dedicated table ${JSON.stringify(mapping.table)} of AspectDef '${def.name}' no longer exists; unmap the AspectDef (unmapAspectDef) and map it again`,
-    )
-  }
-  const keep = new Map<string, string>()
-  for (const prop of def.propertyDefs()) {
-    const column = mapping.columns.get(prop.name)
+  table: { readonly table: string; readonly columns: ReadonlyMap<number, string> },
+  from: StoredVersion,
+  to: StoredVersion,
+): Promise<Map<number, string>> {
+  const kept = new Map<number, string>()
+  const keptColumns = new Set<string>(['catalog_id', 'aspect_id', 'entity_id', 'aspect_def_id', ABSENT_COLUMN])
+  for (const { def, slot } of to.properties) {
+    const column = table.columns.get(slot)
     if (column === undefined) continue
-    const want = columnType(prop)
-    const extra = extraType(prop)
-    const suffix = extraSuffix(prop.type)
-    if (
-      existing.get(column)?.type === want &&
-      (extra === undefined || existing.get(column + (suffix ?? ''))?.type === extra)
-    ) {
-      keep.set(prop.name, column)
-    }
-  }
-  const keptColumns = new Set<string>(ID_COLUMNS)
-  keptColumns.add(ABSENT_COLUMN)
-  for (const [name, column] of keep) {
+    kept.set(slot, column)
     keptColumns.add(column)
-    const suffix = extraSuffix((def.propertyDef(name) as PropertyDef).type)
+    const suffix = codecOf(def.type).extra?.suffix
     if (suffix !== undefined) keptColumns.add(column + suffix)
   }
-  const drop = [...existing.keys()].filter((c) => !keptColumns.has(c))
-  const layout = planLayout(mapping.table, def, undefined, keep, keptColumns)
-  const added = layout.columns.filter((c) => !keep.has(c.property.name))
-  const t = q(mapping.table)
+  const drop: string[] = []
+  for (const { def, slot } of from.properties) {
+    const column = table.columns.get(slot)
+    if (column === undefined || kept.has(slot)) continue
+    drop.push(column)
+    const suffix = codecOf(def.type).extra?.suffix
+    if (suffix !== undefined) drop.push(column + suffix)
+  }
+  const layout = planLayout(table.table, to, undefined, kept, keptColumns)
+  const added = layout.columns.filter((c) => !kept.has(c.slot))
+  const t = q(table.table)
   await sql
     .raw(
       `alter table ${t} drop constraint if exists cheap_required, drop constraint if exists cheap_consistent`,
@@ -334,14 +305,12 @@ export async function syncTable(
     ...added.flatMap((c) => columnDdl(c).map((ddl) => `add column ${ddl}`)),
   ]
   if (alters.length > 0) await sql.raw(`alter table ${t} ${alters.join(', ')}`).execute(db)
-  // Absent names: only properties the def still has, plus every new (or retyped) property.
-  const names = def.propertyDefs().map((p) => p.name)
+  // Absent names: only properties the new version has, plus every new (or retyped) property.
+  const names = to.properties.map((p) => p.def.name)
   const fresh = added.map((c) => c.property.name)
-  await sql`update ${sql.id(mapping.table)} set ${sql.id(ABSENT_COLUMN)} = nullif(array(select distinct x from unnest(coalesce(${sql.id(ABSENT_COLUMN)}, '{}'::text[]) || ${fresh}::text[]) as x where x = any(${names}::text[]) order by x), '{}'::text[])`.execute(
+  await sql`update ${sql.id(table.table)} set ${sql.id(ABSENT_COLUMN)} = nullif(array(select distinct x from unnest(coalesce(${sql.id(ABSENT_COLUMN)}, '{}'::text[]) || ${fresh}::text[]) as x where x = any(${names}::text[]) order by x), '{}'::text[])`.execute(
     db,
   )
-  await resetConstraints(db, def, layout, true)
-  const columns = new Map(layout.columns.map((c) => [c.property.name, c.column]))
-  await replaceColumnMappings(db, def.globalId, columns)
-  return { ...mapping, columns }
+  await resetConstraints(db, to, layout)
+  return new Map(layout.columns.map((c) => [c.slot, c.column]))
 }

@@ -1,28 +1,50 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import { CheapConflictError, CheapNotFoundError } from '../../errors.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
-import { loadAspectDefsById, saveAspectDefs } from '../aspect-def-store.ts'
+import type { CheapDatabase } from '../schema/database.ts'
+import {
+  loadVersions,
+  resolveDefs,
+  versionIn,
+  type DefVersionCache,
+  type StoredVersion,
+} from '../store/def-versions.ts'
+import { q, validateIdentifier } from '../store/dedicated/names.ts'
+import { readMappings, type DedicatedTable } from '../store/dedicated/table.ts'
 import {
   createTable,
   incompatibility,
-  layoutSignature,
   planLayout,
   readTableColumns,
   resetConstraints,
-  signatureOfComment,
-  syncTable,
 } from './dedicated-ddl.ts'
-import {
-  deleteMapping,
-  insertMapping,
-  readMappingByTable,
-  readMappings,
-  type AspectTableMapping,
-} from './mapping-store.ts'
+import { deleteMapping, insertMapping } from './mapping-store.ts'
 import { moveIntoTable, moveOutOfTable } from './move-values.ts'
-import { q, validateIdentifier } from './names.ts'
 
-type Executor = Kysely<unknown>
+type Db = Kysely<CheapDatabase>
+type Trx = Transaction<CheapDatabase>
+
+/**
+ * An AspectDef version stored in its own table instead of the generic value tables, as recorded
+ * in `aspect_table_mapping` (so every DAO and process sees it):
+ *
+ * - made by `mapAspectDef`: writable; saves, loads, deletes and queries of the catalogs pinned
+ *   to this version use the table transparently;
+ * - made by `adoptTable`: an existing table of one of the Java layouts (with or without
+ *   `catalog_id` / `entity_id`), read-only.
+ */
+export interface AspectTableMapping {
+  readonly aspectDefId: string
+  readonly aspectDefName: string
+  /** The version of the def the table holds (catalogs pinned to another keep the generic tables). */
+  readonly version: number
+  readonly table: string
+  readonly hasCatalogId: boolean
+  readonly hasEntityId: boolean
+  readonly isReadOnly: boolean
+  /** Property name → column name, in the version's property order. */
+  readonly columns: ReadonlyMap<string, string>
+}
 
 export interface MapAspectDefOptions {
   /** The dedicated table (created in the adapter's schema unless a compatible one exists). */
@@ -53,165 +75,177 @@ export interface UnmapAspectDefResult {
   readonly tableDropped: boolean
 }
 
-/** Locks and loads the stored def named `name`. */
-export async function lockDefByName(trx: Executor, name: string): Promise<AspectDef> {
-  const row = await sql<{
-    aspect_def_id: string
-  }>`select aspect_def_id from aspect_def where name = ${name} for update`.execute(trx)
-  const id = row.rows[0]?.aspect_def_id
-  if (id === undefined) throw new CheapNotFoundError(`no AspectDef named '${name}' is stored`)
-  return (await loadAspectDefsById(trx, [id])).get(id) as AspectDef
+/** The public form of a mapping, with property names. */
+export function describeMapping(
+  table: DedicatedTable,
+  version: StoredVersion | undefined,
+): AspectTableMapping {
+  const columns = new Map<string, string>()
+  for (const p of version?.properties ?? []) {
+    const column = table.columns.get(p.slot)
+    if (column !== undefined) columns.set(p.def.name, column)
+  }
+  return {
+    aspectDefId: table.defId,
+    aspectDefName: table.defName,
+    version: table.version,
+    table: table.table,
+    hasCatalogId: table.hasCatalogId,
+    hasEntityId: table.hasEntityId,
+    isReadOnly: table.isReadOnly,
+    columns,
+  }
 }
 
 /**
- * Stores `def` in a dedicated table, inside the caller's transaction: stores the def if needed
- * (an `AspectDef` object) or loads it (a name), creates the table or adopts a compatible empty
- * one, records the mapping, and moves the values of every existing aspect of the def (all
- * catalogs) out of the generic tables. Mapping again to the same table is a no-op.
+ * Takes the schema-operation lock of a def: its identity row `FOR UPDATE`, which waits for every
+ * writer of the def's data (they hold `FOR KEY SHARE`) and keeps new ones out until this
+ * transaction ends (docs/LOCKING.md). Returns the def's id, or undefined when none is named so.
+ */
+export async function lockDefForSchemaChange(trx: Db, name: string): Promise<string | undefined> {
+  const row = await trx
+    .selectFrom('aspect_def')
+    .select('aspect_def_id')
+    .where('name', '=', name)
+    .forUpdate()
+    .executeTakeFirst()
+  return row?.aspect_def_id
+}
+
+/** The latest stored version of a def. */
+export async function latestVersion(db: Db, defId: string, cache: DefVersionCache): Promise<StoredVersion> {
+  const rows = await db
+    .selectFrom('aspect_def_version')
+    .select(['version', 'hash_version'])
+    .where('aspect_def_id', '=', defId)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .execute()
+  const row = rows[0]
+  if (row === undefined) throw new Error(`internal: AspectDef ${defId} has no version`)
+  const versions = await loadVersions(db, [{ defId, version: row.version, hash: row.hash_version }], cache)
+  return versionIn(versions, defId, row.version)
+}
+
+/**
+ * Stores a def version in a dedicated table, inside the caller's transaction: the def (an
+ * `AspectDef`: its version is found or stored; a name: its latest version), the table (created,
+ * or a compatible empty one adopted), the mapping, and the values of every aspect of that version
+ * in every catalog moved out of the generic tables. Mapping again to the same table is a no-op.
  */
 export async function mapAspectDef(
-  trx: Executor,
+  trx: Trx,
+  cache: DefVersionCache,
   aspectDef: AspectDef | string,
   options: MapAspectDefOptions,
 ): Promise<MapAspectDefResult> {
   const table = validateIdentifier('table name', options.table)
-  let def: AspectDef
+  const name = typeof aspectDef === 'string' ? aspectDef : aspectDef.name
+  let defId = await lockDefForSchemaChange(trx, name)
+  let version: StoredVersion
   if (typeof aspectDef === 'string') {
-    def = await lockDefByName(trx, aspectDef)
+    if (defId === undefined) throw new CheapNotFoundError(`no AspectDef named '${name}' is stored`)
+    version = await latestVersion(trx, defId, cache)
   } else {
-    await saveAspectDefs(trx, [aspectDef])
-    def = aspectDef
+    version = (await resolveDefs(trx, [aspectDef], cache)).get(aspectDef)?.stored as StoredVersion
+    defId ??= await lockDefForSchemaChange(trx, name)
   }
-  const existing = (await readMappings(trx, [def.globalId])).get(def.globalId)
+  const existing = (await readMappings(trx, { defIds: [version.defId] }))[0]
   if (existing !== undefined) {
-    if (existing.table !== table || existing.isReadOnly) {
+    if (existing.table !== table || existing.isReadOnly || existing.version !== version.version) {
       throw new CheapConflictError(
-        `AspectDef '${def.name}' is already mapped to table ${JSON.stringify(existing.table)}${existing.isReadOnly ? ' (adopted, read-only)' : ''}; unmap it first`,
+        `AspectDef '${name}' is already mapped (version ${existing.version}) to table ${JSON.stringify(existing.table)}${existing.isReadOnly ? ' (adopted, read-only)' : ''}; unmap it first`,
+        { aspectDefName: name },
       )
     }
+    const mapping = describeMapping(existing, version)
     for (const [property, column] of Object.entries(options.columns ?? {})) {
-      if (existing.columns.get(property) !== column) {
+      if (mapping.columns.get(property) !== column) {
         throw new CheapConflictError(
-          `AspectDef '${def.name}' is already mapped to ${JSON.stringify(table)} with property '${property}' in column ${JSON.stringify(existing.columns.get(property) ?? null)}, not ${JSON.stringify(column)}`,
+          `AspectDef '${name}' is already mapped to ${JSON.stringify(table)} with property '${property}' in column ${JSON.stringify(mapping.columns.get(property) ?? null)}, not ${JSON.stringify(column)}`,
+          { aspectDefName: name, propertyName: property },
         )
       }
     }
-    return { mapping: await ensureLayout(trx, def, existing), tableCreated: false, aspectsMoved: 0 }
+    return { mapping, tableCreated: false, aspectsMoved: 0 }
   }
-  const other = await readMappingByTable(trx, table)
+  const other = (await readMappings(trx, { table }))[0]
   if (other !== undefined) {
-    throw new CheapConflictError(
-      `table ${JSON.stringify(table)} already holds AspectDef '${other.aspectDefName}'`,
-    )
+    throw new CheapConflictError(`table ${JSON.stringify(table)} already holds AspectDef '${other.defName}'`, {
+      aspectDefName: name,
+    })
   }
-  const layout = planLayout(table, def, options.columns)
+  const layout = planLayout(table, version, options.columns)
   const columns = await readTableColumns(trx, table)
   let tableCreated = false
   if (columns === undefined) {
-    await createTable(trx, def, layout)
+    await createTable(trx, version, layout)
     tableCreated = true
   } else {
-    const why = await incompatibility(trx, def, layout, columns)
+    const why = await incompatibility(trx, version, layout, columns)
     if (why !== undefined) {
       throw new CheapConflictError(
-        `table ${JSON.stringify(table)} exists and cannot hold AspectDef '${def.name}': ${why}`,
+        `table ${JSON.stringify(table)} exists and cannot hold AspectDef '${name}': ${why}`,
+        { aspectDefName: name },
       )
     }
-    const rows = await sql<{
-      any: boolean
-    }>`select exists (select 1 from ${sql.id(table)}) as any`.execute(trx)
+    const rows = await sql<{ any: boolean }>`select exists (select 1 from ${sql.id(table)}) as any`.execute(trx)
     if (rows.rows[0]?.any === true) {
       throw new CheapConflictError(
-        `table ${JSON.stringify(table)} exists and is not empty; empty or drop it before mapping AspectDef '${def.name}' to it`,
+        `table ${JSON.stringify(table)} exists and is not empty; empty or drop it before mapping AspectDef '${name}' to it`,
+        { aspectDefName: name },
       )
     }
-    await resetConstraints(trx, def, layout, false)
+    await resetConstraints(trx, version, layout)
   }
-  const mapping: AspectTableMapping = {
-    aspectDefId: def.globalId,
-    aspectDefName: def.name,
+  const mapping: DedicatedTable = {
+    defId: version.defId,
+    defName: version.name,
+    version: version.version,
     table,
     hasCatalogId: true,
     hasEntityId: true,
     isReadOnly: false,
-    columns: new Map(layout.columns.map((c) => [c.property.name, c.column])),
+    columns: new Map(layout.columns.map((c) => [c.slot, c.column])),
   }
   await insertMapping(trx, mapping)
-  const aspectsMoved = await moveIntoTable(trx, def, mapping)
-  return { mapping, tableCreated, aspectsMoved }
+  const aspectsMoved = await moveIntoTable(trx, version, mapping)
+  return { mapping: describeMapping(mapping, version), tableCreated, aspectsMoved }
 }
 
 /**
  * Moves a mapped def's values back into the generic tables and removes the mapping, inside the
- * caller's transaction. An adopted (read-only) mapping is only forgotten: its table is never
- * touched.
+ * caller's transaction; returns the table to drop once that transaction committed (a reader
+ * whose snapshot still sees the mapping reads the table until then), or undefined. An adopted
+ * (read-only) mapping is only forgotten: its table is never touched.
  */
 export async function unmapAspectDef(
-  trx: Executor,
+  trx: Trx,
+  cache: DefVersionCache,
   name: string,
   options: UnmapAspectDefOptions = {},
-): Promise<UnmapAspectDefResult> {
-  const def = await lockDefByName(trx, name)
-  let mapping = (await readMappings(trx, [def.globalId])).get(def.globalId)
+): Promise<{ readonly aspectsMoved: number; readonly dropAfterCommit: string | undefined }> {
+  const defId = await lockDefForSchemaChange(trx, name)
+  if (defId === undefined) throw new CheapNotFoundError(`no AspectDef named '${name}' is stored`)
+  const mapping = (await readMappings(trx, { defIds: [defId] }))[0]
   if (mapping === undefined) {
     throw new CheapNotFoundError(`AspectDef '${name}' is not mapped to a table`)
   }
   if (mapping.isReadOnly) {
-    await deleteMapping(trx, def.globalId)
-    return { aspectsMoved: 0, tableDropped: false }
+    await deleteMapping(trx, defId)
+    return { aspectsMoved: 0, dropAfterCommit: undefined }
   }
-  mapping = await ensureLayout(trx, def, mapping)
-  const aspectsMoved = await moveOutOfTable(trx, def, mapping)
-  await deleteMapping(trx, def.globalId)
-  const dropTable = options.dropTable ?? true
-  if (dropTable) await sql.raw(`drop table ${q(mapping.table)}`).execute(trx)
-  return { aspectsMoved, tableDropped: dropTable }
-}
-
-/** Alters the table when the stored def changed shape since the table was last aligned. */
-async function ensureLayout(
-  trx: Executor,
-  def: AspectDef,
-  mapping: AspectTableMapping,
-): Promise<AspectTableMapping> {
-  const found = await sql<{
-    c: string | null
-  }>`select obj_description(to_regclass(quote_ident(current_schema()) || '.' || quote_ident(${mapping.table})), 'pg_class') as c`.execute(
-    trx,
-  )
-  const signature = signatureOfComment(found.rows[0]?.c ?? null)
-  const complete = def.propertyDefs().every((p) => mapping.columns.has(p.name))
-  if (complete && signature === layoutSignature(def, mapping.columns)) return mapping
-  return syncTable(trx, def, mapping)
-}
-
-/** The tables recorded in `schema`'s mappings (dedicated and adopted); empty without a schema. */
-export async function mappedTables(
-  db: Executor,
-  schema: string,
-  options: { readonly writableOnly?: boolean } = {},
-): Promise<string[]> {
-  const exists = await sql<{
-    t: string | null
-  }>`select to_regclass(quote_ident(${schema}) || '.aspect_table_mapping')::text as t`.execute(db)
-  if ((exists.rows[0]?.t ?? null) === null) return []
-  const filter = options.writableOnly === true ? sql`where not is_read_only` : sql``
-  const rows = await sql<{
-    table_name: string
-  }>`select table_name from ${sql.id(schema, 'aspect_table_mapping')} ${filter} order by table_name`.execute(
-    db,
-  )
-  return rows.rows.map((r) => r.table_name)
+  const versions = await loadVersions(trx, [{ defId, version: mapping.version }], cache)
+  const aspectsMoved = await moveOutOfTable(trx, versionIn(versions, defId, mapping.version), mapping)
+  await deleteMapping(trx, defId)
+  return { aspectsMoved, dropAfterCommit: (options.dropTable ?? true) ? mapping.table : undefined }
 }
 
 /**
- * Drops the dedicated (not adopted) tables of every mapping in `schema`, for
- * `PostgresSchema.truncate` / `dropSchema`, which remove the mappings: a dedicated table without
- * its mapping is an orphan, and its foreign key would block truncating `aspect`. Returns the
- * statement to run (empty when there is nothing to drop or no mapping table yet).
+ * Drops a dedicated table its mapping no longer names, in its own transaction: it waits for
+ * readers whose snapshots still read it (a few ms), and a reader that reaches it after the drop
+ * retries in a new snapshot (store/catalog-lock.ts), so no read ever fails because of it.
  */
-export async function dropDedicatedTablesSql(db: Executor, schema: string): Promise<string> {
-  const tables = await mappedTables(db, schema, { writableOnly: true })
-  if (tables.length === 0) return ''
-  return `DROP TABLE IF EXISTS ${tables.map((t) => `${q(schema)}.${q(t)}`).join(', ')}`
+export async function dropUnmappedTable(db: Db, table: string): Promise<void> {
+  await sql.raw(`drop table if exists ${q(table)}`).execute(db)
 }

@@ -1,29 +1,51 @@
 import { sql, type Kysely } from 'kysely'
-import type { AspectDef } from '../../model/aspect-def.ts'
 import type { PropertyTypeCode } from '../../model/property-type.ts'
-import { VALUE_CODECS } from '../store/value-codecs.ts'
-import { columnType, extraSuffix } from './column-types.ts'
-import type { AspectTableMapping } from './mapping-store.ts'
-import { ABSENT_COLUMN, q, sqlLiteral } from './names.ts'
+import type { CheapDatabase } from '../schema/database.ts'
+import { codecOf } from '../store/codecs/index.ts'
+import type { StoredVersion } from '../store/def-versions.ts'
+import { columnType } from '../store/dedicated/columns.ts'
+import { ABSENT_COLUMN, q, sqlLiteral } from '../store/dedicated/names.ts'
+import type { DedicatedTable } from '../store/dedicated/table.ts'
 
-type Executor = Kysely<unknown>
+type Db = Kysely<CheapDatabase>
 
 function typeAlias(type: PropertyTypeCode): string {
   return `s_${type.toLowerCase()}`
 }
 
 /**
- * Moves every aspect's values of `def` (in every catalog) from the generic value tables into its
- * dedicated table: one `INSERT … SELECT` over the def's `aspect` rows with one aggregating
- * lateral subquery per value table (each an index range scan on the aspect's key), then deletes
- * the generic rows. Returns the number of aspects moved.
+ * `aspect a` restricted to the aspects of catalogs pinned to `version` (and among `catalogIds`,
+ * when given): FROM and WHERE.
+ */
+function pinnedAspects(
+  version: StoredVersion,
+  catalogIds?: readonly string[],
+): { readonly from: string; readonly where: string } {
+  const among =
+    catalogIds === undefined
+      ? ''
+      : ` and a.catalog_id in (${catalogIds.map((id) => `${sqlLiteral(id)}::uuid`).join(', ')})`
+  return {
+    from:
+      `aspect a join catalog_aspect_def p on p.catalog_id = a.catalog_id and ` +
+      `p.aspect_def_id = a.aspect_def_id and p.version = ${version.version}`,
+    where: `a.aspect_def_id = ${sqlLiteral(version.defId)}::uuid${among}`,
+  }
+}
+
+/**
+ * Moves the values of every aspect of `version` (in every catalog pinned to it) from the generic
+ * value tables into its dedicated table: one `INSERT … SELECT` over those `aspect` rows with one
+ * aggregating lateral subquery per value table (each an index range scan on the aspect's key),
+ * then deletes the generic rows. Returns the number of aspects moved.
  */
 export async function moveIntoTable(
-  trx: Executor,
-  def: AspectDef,
-  mapping: AspectTableMapping,
+  trx: Db,
+  version: StoredVersion,
+  table: DedicatedTable,
+  catalogIds?: readonly string[],
 ): Promise<number> {
-  const id = `${sqlLiteral(def.globalId)}::uuid`
+  if (catalogIds !== undefined && catalogIds.length === 0) return 0
   const aggregates = new Map<string, string[]>()
   const agg = (alias: string, expr: string) => {
     const list = aggregates.get(alias)
@@ -33,20 +55,19 @@ export async function moveIntoTable(
   const targets: string[] = []
   const exprs: string[] = []
   const presence: string[] = []
-  def.propertyDefs().forEach((prop, i) => {
-    const column = mapping.columns.get(prop.name)
+  version.properties.forEach(({ def: prop, slot }, i) => {
+    const column = table.columns.get(slot)
     if (column === undefined) return
     const name = sqlLiteral(prop.name)
-    const codec = VALUE_CODECS[prop.type]
+    const codec = codecOf(prop.type)
     const s = typeAlias(prop.type)
-    const filter = `filter (where v.property_name = ${name})`
-    const suffix = extraSuffix(prop.type)
+    const filter = `filter (where v.property_id = ${slot})`
     targets.push(q(column))
-    if (suffix !== undefined) targets.push(q(column + suffix))
+    if (codec.extra !== undefined) targets.push(q(column + codec.extra.suffix))
     if (prop.isMultivalued) {
       agg(s, `array_agg(v.value order by v.value_index) ${filter} as v${i}`)
-      agg('s_list', `(array_agg(l.length) filter (where l.property_name = ${name}))[1] as n${i}`)
-      agg('s_list', `count(*) filter (where l.property_name = ${name}) > 0 as h${i}`)
+      agg('s_list', `(array_agg(l.length) filter (where l.property_id = ${slot}))[1] as n${i}`)
+      agg('s_list', `count(*) filter (where l.property_id = ${slot}) > 0 as h${i}`)
       exprs.push(
         `case when s_list.n${i} is null then null else coalesce(${s}.v${i}, '{}'::${columnType(prop)}) end`,
       )
@@ -69,74 +90,65 @@ export async function moveIntoTable(
     }
   })
   const laterals = [...aggregates].map(([alias, list]) => {
-    const key =
+    const [from, key] =
       alias === 's_list'
-        ? 'l.catalog_id = a.catalog_id and l.aspect_def_id = a.aspect_def_id and l.entity_id = a.entity_id'
-        : 'v.catalog_id = a.catalog_id and v.aspect_def_id = a.aspect_def_id and v.entity_id = a.entity_id'
-    const from =
-      alias === 's_list'
-        ? 'property_list l'
-        : `${VALUE_CODECS[alias.slice(2).toUpperCase() as PropertyTypeCode].table} v`
+        ? ['property_list l', 'l.catalog_id = a.catalog_id and l.aspect_id = a.aspect_id']
+        : [
+            `${codecOf(alias.slice(2).toUpperCase() as PropertyTypeCode).table} v`,
+            'v.catalog_id = a.catalog_id and v.aspect_id = a.aspect_id',
+          ]
     return `cross join lateral (select ${list.join(', ')} from ${from} where ${key}) ${alias}`
   })
   const absent =
     presence.length === 0
       ? 'null::text[]'
       : `nullif(array_remove(array[${presence.join(', ')}]::text[], null), '{}'::text[])`
+  const pinned = pinnedAspects(version, catalogIds)
   const statement = [
-    `insert into ${q(mapping.table)} (catalog_id, entity_id, ${[...targets, ABSENT_COLUMN].join(', ')})`,
-    `select a.catalog_id, a.entity_id, ${[...exprs, absent].join(', ')}`,
-    'from aspect a',
+    `insert into ${q(table.table)} (catalog_id, aspect_id, entity_id, ${[...targets, ABSENT_COLUMN].join(', ')})`,
+    `select a.catalog_id, a.aspect_id, a.entity_id, ${[...exprs, absent].join(', ')}`,
+    `from ${pinned.from}`,
     ...laterals,
-    `where a.aspect_def_id = ${id}`,
+    `where ${pinned.where}`,
   ].join('\n')
   const result = await sql.raw(statement).execute(trx)
-  for (const type of usedTypes(def)) {
+  const tables = new Set(version.properties.map((p) => codecOf(p.def.type).table as string))
+  if (version.properties.some((p) => p.def.isMultivalued)) tables.add('property_list')
+  for (const t of tables) {
     await sql
       .raw(
-        `delete from ${VALUE_CODECS[type].table} v using aspect a where a.aspect_def_id = ${id} and v.catalog_id = a.catalog_id and v.aspect_def_id = a.aspect_def_id and v.entity_id = a.entity_id`,
-      )
-      .execute(trx)
-  }
-  if (def.propertyDefs().some((p) => p.isMultivalued)) {
-    await sql
-      .raw(
-        `delete from property_list l using aspect a where a.aspect_def_id = ${id} and l.catalog_id = a.catalog_id and l.aspect_def_id = a.aspect_def_id and l.entity_id = a.entity_id`,
+        `delete from ${t} v using ${pinned.from} where ${pinned.where} and v.catalog_id = a.catalog_id and v.aspect_id = a.aspect_id`,
       )
       .execute(trx)
   }
   return Number(result.numAffectedRows ?? 0n)
 }
 
-function usedTypes(def: AspectDef): Set<PropertyTypeCode> {
-  return new Set(def.propertyDefs().map((p) => p.type))
-}
-
 /**
  * Moves every row of a dedicated table back into the generic value tables (value rows,
- * `property_list` rows for multivalued properties; absent properties get no rows), then empties
- * the table. Returns the number of aspects moved.
+ * `property_list` rows for multivalued properties; absent properties get no rows), then deletes
+ * them from the table (a DELETE, not a TRUNCATE: a reader whose snapshot predates this move
+ * still reads them there). Returns the number of aspects moved.
  */
 export async function moveOutOfTable(
-  trx: Executor,
-  def: AspectDef,
-  mapping: AspectTableMapping,
+  trx: Db,
+  version: StoredVersion,
+  table: DedicatedTable,
 ): Promise<number> {
-  const t = q(mapping.table)
-  for (const prop of def.propertyDefs()) {
-    const column = mapping.columns.get(prop.name)
+  const t = q(table.table)
+  for (const { def: prop, slot } of version.properties) {
+    const column = table.columns.get(slot)
     if (column === undefined) continue
     const name = sqlLiteral(prop.name)
-    const codec = VALUE_CODECS[prop.type]
+    const codec = codecOf(prop.type)
     const col = `t.${q(column)}`
-    const suffix = extraSuffix(prop.type)
-    const extraCol = suffix === undefined ? undefined : `t.${q(column + suffix)}`
+    const extraCol = codec.extra === undefined ? undefined : `t.${q(column + codec.extra.suffix)}`
     const present = `not coalesce(t.${ABSENT_COLUMN} @> array[${name}]::text[], false)`
-    const targets = `catalog_id, aspect_def_id, entity_id, property_name, value_index, value${codec.extra === undefined ? '' : `, ${codec.extra.column}`}`
+    const targets = `catalog_id, aspect_id, property_id, value_index, value${codec.extra === undefined ? '' : `, ${codec.extra.column}`}`
     if (prop.isMultivalued) {
       await sql
         .raw(
-          `insert into property_list (catalog_id, aspect_def_id, entity_id, property_name, property_type, length) select t.catalog_id, t.aspect_def_id, t.entity_id, ${name}, ${sqlLiteral(prop.type)}, cardinality(${col}) from ${t} t where ${present}`,
+          `insert into property_list (catalog_id, aspect_id, property_id, length) select t.catalog_id, t.aspect_id, ${slot}, cardinality(${col}) from ${t} t where ${present}`,
         )
         .execute(trx)
       const unnest =
@@ -145,13 +157,13 @@ export async function moveOutOfTable(
           : `unnest(${col}, ${extraCol}) with ordinality as u(v, x, ord)`
       await sql
         .raw(
-          `insert into ${codec.table} (${targets}) select t.catalog_id, t.aspect_def_id, t.entity_id, ${name}, (u.ord - 1)::int4, u.v${extraCol === undefined ? '' : ', u.x'} from ${t} t cross join lateral ${unnest} where ${present}`,
+          `insert into ${codec.table} (${targets}) select t.catalog_id, t.aspect_id, ${slot}, (u.ord - 1)::int4, u.v${extraCol === undefined ? '' : ', u.x'} from ${t} t cross join lateral ${unnest} where ${present}`,
         )
         .execute(trx)
     } else {
       await sql
         .raw(
-          `insert into ${codec.table} (${targets}) select t.catalog_id, t.aspect_def_id, t.entity_id, ${name}, 0, ${col}${extraCol === undefined ? '' : `, ${extraCol}`} from ${t} t where ${present}`,
+          `insert into ${codec.table} (${targets}) select t.catalog_id, t.aspect_id, ${slot}, 0, ${col}${extraCol === undefined ? '' : `, ${extraCol}`} from ${t} t where ${present}`,
         )
         .execute(trx)
     }

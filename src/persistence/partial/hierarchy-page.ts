@@ -1,15 +1,14 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely'
+import type { Kysely } from 'kysely'
 import { CheapValidationError } from '../../errors.ts'
 import type { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import { checkUuid, type EntityId } from '../../model/entity.ts'
 import { EntityTree, type TreeNode } from '../../model/hierarchy/entity-tree.ts'
 import { checkName, describe } from '../../model/names.ts'
-import { loadAspectDefsById } from '../aspect-def-store.ts'
-import { partialRead, requireHierarchy } from '../store/catalog-lock.ts'
-import { loadAspectsOf } from './aspects.ts'
-
-type Executor = Kysely<unknown>
+import type { CheapDatabase } from '../schema/database.ts'
+import { readOnlySnapshot, requireHierarchy } from '../store/catalog-lock.ts'
+import type { DefVersionCache } from '../store/def-versions.ts'
+import { readAspectsOf, storedMapVersion } from '../store/aspect-maps.ts'
 
 /** Paging of {@link loadHierarchy}: skip `offset` entries, then return at most `limit`. */
 export interface HierarchyPageOptions {
@@ -99,21 +98,17 @@ function checkPaging(options: HierarchyPageOptions): { offset: number; limit: nu
   }
 }
 
-async function count(trx: Executor, query: RawBuilder<unknown>): Promise<number> {
-  const rows = await sql<{ n: bigint }>`select count(*) as n from ${query}`.execute(trx)
-  return Number(rows.rows[0]?.n ?? 0n)
-}
-
 /**
  * Loads one hierarchy, or one page of it, in one read-only REPEATABLE READ transaction: the
  * entries in their stored order from `offset`, at most `limit`, with the total count. An
- * AspectMap (named like its AspectDef) loads values only for the page's entities, one query per
- * value table. An entity tree pages over its pre-order walk, computed in SQL (a recursive CTE
- * ordered by the path of sibling positions), and also returns the whole {@link EntityTree} when
- * not paged. An unknown catalog or hierarchy is a `CheapNotFoundError`.
+ * AspectMap (named like its AspectDef) loads values only for the page's entities. An entity tree
+ * pages over its pre-order walk (computed from the tree's rows in one pass, paths included, so a
+ * tree of any depth costs time linear in its size) and also returns the whole
+ * {@link EntityTree} when not paged. An unknown catalog or hierarchy is a `CheapNotFoundError`.
  */
 export async function loadHierarchy(
-  db: Executor,
+  db: Db,
+  cache: DefVersionCache,
   catalogId: string,
   name: string,
   options: HierarchyPageOptions = {},
@@ -122,113 +117,170 @@ export async function loadHierarchy(
   checkName('hierarchy', name)
   const { offset, limit } = checkPaging(options)
   const paged = options.offset !== undefined || options.limit !== undefined
-  return partialRead(db, async (trx) => {
-    const h = await requireHierarchy(
-      trx,
-      catalogId,
-      name,
-      ['EL', 'ES', 'ED', 'ET', 'AM'],
-      'loadHierarchy',
-    )
+  return readOnlySnapshot(db, async (trx) => {
+    const h = await requireHierarchy(trx, catalogId, name, ['EL', 'ES', 'ED', 'ET', 'AM'], 'loadHierarchy')
     const base = { name, version: h.version, offset }
-    const page = sql`offset ${offset} limit ${limit}`
-    const where = sql`catalog_id = ${catalogId}::uuid and hierarchy_name = ${name}`
+    const scope = { catalogId, hierarchyId: h.hierarchyId }
     switch (h.type) {
       case 'EL': {
-        const total = await count(trx, sql`hierarchy_entity_list where ${where}`)
-        const rows = await sql<{
-          entity_id: EntityId
-        }>`select entity_id from hierarchy_entity_list where ${where} order by list_order ${page}`.execute(
-          trx,
-        )
-        return { type: 'EL', ...base, total, entityIds: rows.rows.map((r) => r.entity_id) }
+        const rows = await page(trx, 'hierarchy_entity_list', 'list_order', scope, offset, limit)
+        return { type: 'EL', ...base, total: rows.total, entityIds: rows.rows.map((r) => r.entity_id as EntityId) }
       }
       case 'ES': {
-        const total = await count(trx, sql`hierarchy_entity_set where ${where}`)
-        const rows = await sql<{
-          entity_id: EntityId
-        }>`select entity_id from hierarchy_entity_set where ${where} order by set_order ${page}`.execute(
-          trx,
-        )
-        return { type: 'ES', ...base, total, entityIds: rows.rows.map((r) => r.entity_id) }
+        const rows = await page(trx, 'hierarchy_entity_set', 'set_order', scope, offset, limit)
+        return { type: 'ES', ...base, total: rows.total, entityIds: rows.rows.map((r) => r.entity_id as EntityId) }
       }
       case 'ED': {
-        const total = await count(trx, sql`hierarchy_entity_directory where ${where}`)
-        const rows = await sql<{
-          entity_key: string
-          entity_id: EntityId
-        }>`select entity_key, entity_id from hierarchy_entity_directory where ${where} order by dir_order ${page}`.execute(
-          trx,
-        )
+        const total = await countOf(trx, 'hierarchy_entity_directory', scope)
+        const rows = await trx
+          .selectFrom('hierarchy_entity_directory')
+          .select(['entity_key', 'entity_id'])
+          .where('catalog_id', '=', catalogId)
+          .where('hierarchy_id', '=', h.hierarchyId)
+          .orderBy('dir_order')
+          .offset(offset)
+          .$if(limit !== null, (q) => q.limit(limit as number))
+          .execute()
         return {
           type: 'ED',
           ...base,
           total,
-          entries: rows.rows.map((r): [string, EntityId] => [r.entity_key, r.entity_id]),
+          entries: rows.map((r): [string, EntityId] => [r.entity_key, r.entity_id as EntityId]),
         }
       }
       case 'AM': {
-        const defId = h.aspectDefId as string
-        const def = (await loadAspectDefsById(trx, [defId])).get(defId) as AspectDef
-        const scope = sql`catalog_id = ${catalogId}::uuid and aspect_def_id = ${defId}::uuid`
-        const total = await count(trx, sql`aspect where ${scope}`)
-        const rows = await sql<{
-          entity_id: EntityId
-        }>`select entity_id from aspect where ${scope} order by map_order ${page}`.execute(trx)
-        const ids = rows.rows.map((r) => r.entity_id)
-        const byEntity = await loadAspectsOf(trx, catalogId, def, ids)
+        const version = await storedMapVersion(trx, catalogId, name, 'loadHierarchy', cache)
+        const total = Number(
+          (
+            await trx
+              .selectFrom('aspect')
+              .select((eb) => eb.fn.countAll<bigint>().as('n'))
+              .where('catalog_id', '=', catalogId)
+              .where('aspect_def_id', '=', version.defId)
+              .executeTakeFirstOrThrow()
+          ).n,
+        )
+        const rows = await trx
+          .selectFrom('aspect')
+          .select('entity_id')
+          .where('catalog_id', '=', catalogId)
+          .where('aspect_def_id', '=', version.defId)
+          .orderBy('map_order')
+          .offset(offset)
+          .$if(limit !== null, (q) => q.limit(limit as number))
+          .execute()
+        const ids = rows.map((r) => r.entity_id as EntityId)
+        const def = version.toAspectDef()
+        const byEntity = await readAspectsOf(trx, catalogId, version, def, ids)
         const aspects = ids.map((id) => byEntity.get(id) as Aspect)
         return { type: 'AM', ...base, total, aspectDef: def, aspects }
       }
       case 'ET': {
-        const total = await count(trx, sql`hierarchy_entity_tree_node where ${where}`)
-        const rows = await sql<{
-          node_id: string
-          parent_node_id: string | null
-          node_key: string
-          node_path: string
-          entity_id: EntityId | null
-          is_leaf: boolean
-        }>`with recursive walk as (
-            select node_id, parent_node_id, node_key, node_path, entity_id, is_leaf, array[]::int4[] as sort_key
-            from hierarchy_entity_tree_node where ${where} and parent_node_id is null
-            union all
-            select t.node_id, t.parent_node_id, t.node_key, t.node_path, t.entity_id, t.is_leaf, w.sort_key || t.tree_order
-            from hierarchy_entity_tree_node t join walk w on t.parent_node_id = w.node_id
-            where t.catalog_id = ${catalogId}::uuid and t.hierarchy_name = ${name}
-          )
-          select node_id, parent_node_id, node_key, node_path, entity_id, is_leaf from walk order by sort_key ${page}`.execute(
-          trx,
-        )
-        const nodes = rows.rows.map((r) => ({
-          path: r.node_path,
-          entityId: r.entity_id,
-          isLeaf: r.is_leaf,
+        const rows = await trx
+          .selectFrom('hierarchy_entity_tree_node')
+          .select(['node_id', 'parent_node_id', 'node_key', 'entity_id', 'is_leaf'])
+          .where('catalog_id', '=', catalogId)
+          .where('hierarchy_id', '=', h.hierarchyId)
+          .orderBy('tree_order')
+          .execute()
+        const walk = preOrder(rows)
+        const end = limit === null ? walk.length : offset + limit
+        const nodes = walk.slice(offset, end).map((w) => ({
+          path: w.path,
+          entityId: w.row.entity_id as EntityId | null,
+          isLeaf: w.row.is_leaf,
         }))
         return {
           type: 'ET',
           ...base,
-          total,
+          total: rows.length,
           nodes,
-          tree: paged ? null : buildTree(name, h.version, rows.rows),
+          tree: paged ? null : buildTree(name, h.version, walk.map((w) => w.row)),
         }
       }
     }
   })
 }
 
+type Db = Kysely<CheapDatabase>
+
+interface Scope {
+  readonly catalogId: string
+  readonly hierarchyId: number
+}
+
+async function countOf(
+  trx: Db,
+  table: 'hierarchy_entity_list' | 'hierarchy_entity_set' | 'hierarchy_entity_directory',
+  scope: Scope,
+): Promise<number> {
+  const row = await trx
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<bigint>().as('n'))
+    .where('catalog_id', '=', scope.catalogId)
+    .where('hierarchy_id', '=', scope.hierarchyId)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+async function page(
+  trx: Db,
+  table: 'hierarchy_entity_list' | 'hierarchy_entity_set',
+  order: 'list_order' | 'set_order',
+  scope: Scope,
+  offset: number,
+  limit: number | null,
+): Promise<{ total: number; rows: { entity_id: string }[] }> {
+  const total = await countOf(trx, table, scope)
+  const rows = await trx
+    .selectFrom(table)
+    .select('entity_id')
+    .where('catalog_id', '=', scope.catalogId)
+    .where('hierarchy_id', '=', scope.hierarchyId)
+    .orderBy(order)
+    .offset(offset)
+    .$if(limit !== null, (q) => q.limit(limit as number))
+    .execute()
+  return { total, rows }
+}
+
+interface NodeRow {
+  readonly node_id: string
+  readonly parent_node_id: string | null
+  readonly node_key: string
+  readonly entity_id: string | null
+  readonly is_leaf: boolean
+}
+
+/** The pre-order walk of a tree's rows (siblings in tree_order), with each node's path. */
+export function preOrder(rows: readonly NodeRow[]): { readonly row: NodeRow; readonly path: string }[] {
+  const children = new Map<string, NodeRow[]>()
+  let root: NodeRow | undefined
+  for (const r of rows) {
+    if (r.parent_node_id === null) root = r
+    else {
+      const list = children.get(r.parent_node_id)
+      if (list === undefined) children.set(r.parent_node_id, [r])
+      else list.push(r)
+    }
+  }
+  const out: { row: NodeRow; path: string }[] = []
+  if (root === undefined) return out
+  const stack: { row: NodeRow; path: string }[] = [{ row: root, path: '' }]
+  while (stack.length > 0) {
+    const item = stack.pop() as { row: NodeRow; path: string }
+    out.push(item)
+    const kids = children.get(item.row.node_id) ?? []
+    for (let i = kids.length - 1; i >= 0; i--) {
+      const kid = kids[i] as NodeRow
+      stack.push({ row: kid, path: `${item.path}/${kid.node_key}` })
+    }
+  }
+  return out
+}
+
 /** Rebuilds a tree from its nodes in pre-order (every parent comes before its children). */
-function buildTree(
-  name: string,
-  version: bigint,
-  rows: readonly {
-    node_id: string
-    parent_node_id: string | null
-    node_key: string
-    entity_id: EntityId | null
-    is_leaf: boolean
-  }[],
-): EntityTree {
+function buildTree(name: string, version: bigint, rows: readonly NodeRow[]): EntityTree {
   const root = rows[0]
   const tree = new EntityTree(name, {
     version,

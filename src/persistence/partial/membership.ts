@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely'
+import type { CheapDatabase } from '../schema/database.ts'
 import { CheapValidationError } from '../../errors.ts'
 import { checkUuid, toEntityId, type EntityId } from '../../model/entity.ts'
 import { checkName, describe } from '../../model/names.ts'
@@ -7,9 +8,12 @@ import { writeRows } from '../store/bulk-write.ts'
 import { partialWrite, requireHierarchy } from '../store/catalog-lock.ts'
 import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
 import { checkEntityIds } from './aspects.ts'
-import { ENTITY, ENTITY_DIRECTORY, ENTITY_LIST, ENTITY_SET } from '../write-targets.ts'
+import { ENTITY, ENTITY_DIRECTORY, ENTITY_LIST, ENTITY_SET } from '../store/hierarchy-rows.ts'
 
-type Executor = Kysely<unknown>
+type Executor = Kysely<CheapDatabase>
+
+const entityRows = (ids: Iterable<string>): (readonly unknown[])[] =>
+  [...new Set(ids)].map((id) => [id])
 
 /** What a membership edit did. */
 export interface MembershipResult {
@@ -42,21 +46,16 @@ export async function addToEntityList(
 ): Promise<MembershipResult> {
   checkTarget(catalogId, name)
   const ids = checkEntityIds('addToEntityList', entityIds)
-  return partialWrite(db, catalogId, async (trx) => {
-    await requireHierarchy(trx, catalogId, name, ['EL'], 'addToEntityList')
+  return partialWrite(db, catalogId, [], 0, async (trx) => {
+    const h = await requireHierarchy(trx, catalogId, name, ['EL'], 'addToEntityList')
     if (ids.length === 0) return { result: { affected: 0 }, rowsWritten: 0 }
-    const max = await sql<{
-      max: number | null
-    }>`select max(list_order) as max from hierarchy_entity_list where catalog_id = ${catalogId}::uuid and hierarchy_name = ${name}`.execute(
-      trx,
-    )
-    const base = (max.rows[0]?.max ?? -1) + 1
-    await writeRows(trx, ENTITY, catalogId, [[...new Set(ids)]], 'upsert')
+    const base = await nextOrder(trx, 'hierarchy_entity_list', 'list_order', catalogId, h.hierarchyId)
+    await writeRows(trx, ENTITY, catalogId, entityRows(ids), 'upsert-keep')
     const written = await writeRows(
       trx,
       ENTITY_LIST,
       catalogId,
-      [ids.map(() => name), ids.map((_, i) => base + i), ids],
+      ids.map((id, i) => [h.hierarchyId, base + i, id]),
       'insert',
     )
     return { result: { affected: ids.length }, rowsWritten: written }
@@ -75,8 +74,8 @@ export async function removeFromEntityList(
 ): Promise<MembershipResult> {
   checkTarget(catalogId, name)
   const ids = checkEntityIds('removeFromEntityList', entityIds)
-  return partialWrite(db, catalogId, async (trx) => {
-    await requireHierarchy(trx, catalogId, name, ['EL'], 'removeFromEntityList')
+  return partialWrite(db, catalogId, [], 0, async (trx) => {
+    const h = await requireHierarchy(trx, catalogId, name, ['EL'], 'removeFromEntityList')
     if (ids.length === 0) return { result: { affected: 0 }, rowsWritten: 0 }
     const deleted = await sql<{
       entity_id: string
@@ -85,10 +84,10 @@ export async function removeFromEntityList(
       ), ranked as (
         select l.list_order, row_number() over (partition by l.entity_id order by l.list_order) as n, w.k
         from hierarchy_entity_list l join wanted w on w.entity_id = l.entity_id
-        where l.catalog_id = ${catalogId}::uuid and l.hierarchy_name = ${name}
+        where l.catalog_id = ${catalogId}::uuid and l.hierarchy_id = ${h.hierarchyId}
       )
       delete from hierarchy_entity_list d using ranked r
-      where d.catalog_id = ${catalogId}::uuid and d.hierarchy_name = ${name}
+      where d.catalog_id = ${catalogId}::uuid and d.hierarchy_id = ${h.hierarchyId}
         and d.list_order = r.list_order and r.n <= r.k
       returning d.entity_id`.execute(trx)
     return removed(trx, catalogId, deleted.rows)
@@ -104,29 +103,26 @@ export async function addToEntitySet(
 ): Promise<MembershipResult> {
   checkTarget(catalogId, name)
   const ids = [...new Set(checkEntityIds('addToEntitySet', entityIds))]
-  return partialWrite(db, catalogId, async (trx) => {
-    await requireHierarchy(trx, catalogId, name, ['ES'], 'addToEntitySet')
+  return partialWrite(db, catalogId, [], 0, async (trx) => {
+    const h = await requireHierarchy(trx, catalogId, name, ['ES'], 'addToEntitySet')
     if (ids.length === 0) return { result: { affected: 0 }, rowsWritten: 0 }
-    const present = await sql<{
-      entity_id: EntityId
-    }>`select entity_id from hierarchy_entity_set where catalog_id = ${catalogId}::uuid and hierarchy_name = ${name} and entity_id = any(${ids}::uuid[])`.execute(
-      trx,
-    )
-    const have = new Set(present.rows.map((r) => r.entity_id))
+    const present = await trx
+      .selectFrom('hierarchy_entity_set')
+      .select('entity_id')
+      .where('catalog_id', '=', catalogId)
+      .where('hierarchy_id', '=', h.hierarchyId)
+      .where('entity_id', '=', sql<string>`any(${ids}::uuid[])`)
+      .execute()
+    const have = new Set(present.map((r) => r.entity_id))
     const added = ids.filter((id) => !have.has(id))
     if (added.length === 0) return { result: { affected: 0 }, rowsWritten: 0 }
-    const max = await sql<{
-      max: number | null
-    }>`select max(set_order) as max from hierarchy_entity_set where catalog_id = ${catalogId}::uuid and hierarchy_name = ${name}`.execute(
-      trx,
-    )
-    const base = (max.rows[0]?.max ?? -1) + 1
-    await writeRows(trx, ENTITY, catalogId, [added], 'upsert')
+    const base = await nextOrder(trx, 'hierarchy_entity_set', 'set_order', catalogId, h.hierarchyId)
+    await writeRows(trx, ENTITY, catalogId, entityRows(added), 'upsert-keep')
     const written = await writeRows(
       trx,
       ENTITY_SET,
       catalogId,
-      [added.map(() => name), added, added.map((_, i) => base + i)],
+      added.map((id, i) => [h.hierarchyId, id, base + i]),
       'insert',
     )
     return { result: { affected: added.length }, rowsWritten: written }
@@ -142,15 +138,17 @@ export async function removeFromEntitySet(
 ): Promise<MembershipResult> {
   checkTarget(catalogId, name)
   const ids = [...new Set(checkEntityIds('removeFromEntitySet', entityIds))]
-  return partialWrite(db, catalogId, async (trx) => {
-    await requireHierarchy(trx, catalogId, name, ['ES'], 'removeFromEntitySet')
+  return partialWrite(db, catalogId, [], 0, async (trx) => {
+    const h = await requireHierarchy(trx, catalogId, name, ['ES'], 'removeFromEntitySet')
     if (ids.length === 0) return { result: { affected: 0 }, rowsWritten: 0 }
-    const deleted = await sql<{
-      entity_id: string
-    }>`delete from hierarchy_entity_set where catalog_id = ${catalogId}::uuid and hierarchy_name = ${name} and entity_id = any(${ids}::uuid[]) returning entity_id`.execute(
-      trx,
-    )
-    return removed(trx, catalogId, deleted.rows)
+    const deleted = await trx
+      .deleteFrom('hierarchy_entity_set')
+      .where('catalog_id', '=', catalogId)
+      .where('hierarchy_id', '=', h.hierarchyId)
+      .where('entity_id', '=', sql<string>`any(${ids}::uuid[])`)
+      .returning('entity_id')
+      .execute()
+    return removed(trx, catalogId, deleted)
   })
 }
 
@@ -210,35 +208,31 @@ export async function putDirectoryEntries(
   checkTarget(catalogId, name)
   const put = checkEntries(name, entries)
   const keys = [...put.keys()]
-  return partialWrite(db, catalogId, async (trx) => {
-    await requireHierarchy(trx, catalogId, name, ['ED'], 'putDirectoryEntries')
+  return partialWrite(db, catalogId, [], 0, async (trx) => {
+    const h = await requireHierarchy(trx, catalogId, name, ['ED'], 'putDirectoryEntries')
     if (keys.length === 0) return { result: { affected: 0 }, rowsWritten: 0 }
-    const existing = await sql<{
-      entity_key: string
-      entity_id: EntityId
-      dir_order: number
-    }>`select entity_key, entity_id, dir_order from hierarchy_entity_directory where catalog_id = ${catalogId}::uuid and hierarchy_name = ${name} and entity_key = any(${keys}::text[])`.execute(
-      trx,
-    )
-    const stored = new Map(existing.rows.map((r) => [r.entity_key, r]))
-    const max = await sql<{
-      max: number | null
-    }>`select max(dir_order) as max from hierarchy_entity_directory where catalog_id = ${catalogId}::uuid and hierarchy_name = ${name}`.execute(
-      trx,
-    )
-    let next = (max.rows[0]?.max ?? -1) + 1
-    const orders = keys.map((key) => stored.get(key)?.dir_order ?? next++)
+    const existing = await trx
+      .selectFrom('hierarchy_entity_directory')
+      .select(['entity_key', 'entity_id', 'dir_order'])
+      .where('catalog_id', '=', catalogId)
+      .where('hierarchy_id', '=', h.hierarchyId)
+      // The key index is on md5(entity_key): a key of any length fits it.
+      .where(sql<string>`md5(entity_key)`, '=', sql<string>`any(select md5(k) from unnest(${keys}::text[]) as k)`)
+      .where('entity_key', '=', sql<string>`any(${keys}::text[])`)
+      .execute()
+    const stored = new Map(existing.map((r) => [r.entity_key, r]))
+    let next = await nextOrder(trx, 'hierarchy_entity_directory', 'dir_order', catalogId, h.hierarchyId)
     const ids = [...put.values()]
-    await writeRows(trx, ENTITY, catalogId, [[...new Set(ids)]], 'upsert')
+    await writeRows(trx, ENTITY, catalogId, entityRows(ids), 'upsert-keep')
     const written = await writeRows(
       trx,
       ENTITY_DIRECTORY,
       catalogId,
-      [keys.map(() => name), keys, ids, orders],
+      keys.map((key, i) => [h.hierarchyId, key, ids[i], stored.get(key)?.dir_order ?? next++]),
       'upsert',
     )
     // Entities a replaced key pointed to may be referenced by nothing now.
-    const replaced = existing.rows.filter((r) => put.get(r.entity_key) !== r.entity_id)
+    const replaced = existing.filter((r) => put.get(r.entity_key) !== r.entity_id)
     const collected = await deleteUnreferencedEntities(
       trx,
       catalogId,
@@ -263,15 +257,18 @@ export async function removeDirectoryEntries(
     )
   }
   const unique = [...new Set([...keys].map((key) => checkKey(name, key)))]
-  return partialWrite(db, catalogId, async (trx) => {
-    await requireHierarchy(trx, catalogId, name, ['ED'], 'removeDirectoryEntries')
+  return partialWrite(db, catalogId, [], 0, async (trx) => {
+    const h = await requireHierarchy(trx, catalogId, name, ['ED'], 'removeDirectoryEntries')
     if (unique.length === 0) return { result: { affected: 0 }, rowsWritten: 0 }
-    const deleted = await sql<{
-      entity_id: string
-    }>`delete from hierarchy_entity_directory where catalog_id = ${catalogId}::uuid and hierarchy_name = ${name} and entity_key = any(${unique}::text[]) returning entity_id`.execute(
-      trx,
-    )
-    return removed(trx, catalogId, deleted.rows)
+    const deleted = await trx
+      .deleteFrom('hierarchy_entity_directory')
+      .where('catalog_id', '=', catalogId)
+      .where('hierarchy_id', '=', h.hierarchyId)
+      .where(sql<string>`md5(entity_key)`, '=', sql<string>`any(select md5(k) from unnest(${unique}::text[]) as k)`)
+      .where('entity_key', '=', sql<string>`any(${unique}::text[])`)
+      .returning('entity_id')
+      .execute()
+    return removed(trx, catalogId, deleted)
   })
 }
 
@@ -284,4 +281,23 @@ export async function removed(
   const ids = rows.flatMap((r) => (r.entity_id === null ? [] : [r.entity_id]))
   const collected = await deleteUnreferencedEntities(trx, catalogId, ids)
   return { result: { affected: rows.length }, rowsWritten: rows.length + collected }
+}
+
+/**
+ * The position after the last entry of a hierarchy: `max` over its ordered key, which the
+ * table's (catalog_id, hierarchy_id, <order>) index answers from its end.
+ */
+export async function nextOrder(
+  trx: Executor,
+  table: 'hierarchy_entity_list' | 'hierarchy_entity_set' | 'hierarchy_entity_directory',
+  column: 'list_order' | 'set_order' | 'dir_order',
+  catalogId: string,
+  hierarchyId: number,
+): Promise<number> {
+  const row = await sql<{
+    max: number | null
+  }>`select max(${sql.id(column)}) as max from ${sql.id(table)} where catalog_id = ${catalogId}::uuid and hierarchy_id = ${hierarchyId}`.execute(
+    trx,
+  )
+  return (row.rows[0]?.max ?? -1) + 1
 }

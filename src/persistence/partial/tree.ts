@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
+import type { CheapDatabase } from '../schema/database.ts'
 import { CheapNotFoundError, CheapValidationError } from '../../errors.ts'
 import { toEntityId, type EntityId } from '../../model/entity.ts'
 import { checkNodeName, splitPath } from '../../model/hierarchy/entity-tree.ts'
@@ -9,9 +10,9 @@ import { writeRows } from '../store/bulk-write.ts'
 import { partialWrite, requireHierarchy } from '../store/catalog-lock.ts'
 import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
 import { checkTarget, removed, type MembershipResult } from './membership.ts'
-import { ENTITY, ENTITY_TREE_NODE } from '../write-targets.ts'
+import { ENTITY, ENTITY_TREE_NODE } from '../store/hierarchy-rows.ts'
 
-type Executor = Kysely<unknown>
+type Executor = Kysely<CheapDatabase>
 
 /** One node for {@link addTreeNodes}: a child name, its optional entity and leaf flag. */
 export interface TreeNodeInput {
@@ -80,25 +81,73 @@ function checkNodes(tree: string, nodes: Iterable<TreeNodeInput>): Map<string, C
   return out
 }
 
-/** Deletes the nodes at `paths` with all their descendants; returns the deleted rows. */
+/**
+ * The nodes at `paths` (normalized, `''` for the root), walked from the root key by key in one
+ * recursive statement over the sibling index; paths that lead nowhere are absent.
+ */
+async function findNodes(
+  trx: Executor,
+  catalogId: string,
+  hierarchyId: number,
+  paths: readonly string[],
+): Promise<Map<string, { readonly node_id: string; readonly is_leaf: boolean }>> {
+  const split = paths.map((p) => splitPath(p))
+  const pathNo: number[] = []
+  const depth: number[] = []
+  const keys: string[] = []
+  split.forEach((parts, p) =>
+    parts.forEach((key, d) => {
+      pathNo.push(p)
+      depth.push(d + 1)
+      keys.push(key)
+    }),
+  )
+  const rows = await sql<{
+    p: number
+    d: number
+    node_id: string
+    is_leaf: boolean
+  }>`with recursive k as (
+      select * from unnest(${pathNo}::int4[], ${depth}::int4[], ${keys}::text[]) as k(p, d, key)
+    ), walk as (
+      select p.p, 0 as d, r.node_id, r.is_leaf
+      from unnest(${split.map((_, i) => i)}::int4[]) as p(p)
+      join hierarchy_entity_tree_node r on r.catalog_id = ${catalogId}::uuid
+        and r.hierarchy_id = ${hierarchyId} and r.parent_node_id is null
+      union all
+      select w.p, w.d + 1, n.node_id, n.is_leaf
+      from walk w
+      join k on k.p = w.p and k.d = w.d + 1
+      join hierarchy_entity_tree_node n on n.catalog_id = ${catalogId}::uuid
+        and n.hierarchy_id = ${hierarchyId} and n.parent_node_id = w.node_id
+        and md5(n.node_key) = md5(k.key) and n.node_key = k.key
+    )
+    select p, d, node_id, is_leaf from walk`.execute(trx)
+  const out = new Map<string, { node_id: string; is_leaf: boolean }>()
+  for (const r of rows.rows) {
+    if (r.d === (split[r.p] as string[]).length) out.set(paths[r.p] as string, r)
+  }
+  return out
+}
+
+/** Deletes the nodes `nodeIds` with all their descendants; returns the deleted rows. */
 async function deleteSubtrees(
   trx: Executor,
   catalogId: string,
-  name: string,
-  paths: readonly string[],
+  hierarchyId: number,
+  nodeIds: readonly string[],
 ): Promise<{ entity_id: string | null }[]> {
-  if (paths.length === 0) return []
+  if (nodeIds.length === 0) return []
   const result = await sql<{
     entity_id: string | null
   }>`with recursive doomed as (
-      select node_id from hierarchy_entity_tree_node
-      where catalog_id = ${catalogId}::uuid and hierarchy_name = ${name} and node_path = any(${paths}::text[])
+      select unnest(${[...nodeIds]}::uuid[]) as node_id
       union
       select t.node_id from hierarchy_entity_tree_node t join doomed d on t.parent_node_id = d.node_id
-      where t.catalog_id = ${catalogId}::uuid and t.hierarchy_name = ${name}
+      where t.catalog_id = ${catalogId}::uuid and t.hierarchy_id = ${hierarchyId}
     )
     delete from hierarchy_entity_tree_node x using doomed d
-    where x.catalog_id = ${catalogId}::uuid and x.hierarchy_name = ${name} and x.node_id = d.node_id
+    where x.catalog_id = ${catalogId}::uuid and x.hierarchy_id = ${hierarchyId} and x.node_id = d.node_id
     returning x.entity_id`.execute(trx)
   return result.rows
 }
@@ -120,15 +169,9 @@ export async function addTreeNodes(
   const parent = normalizeTreePath(name, parentPath)
   const children = checkNodes(name, nodes)
   const names = [...children.keys()]
-  return partialWrite(db, catalogId, async (trx) => {
-    await requireHierarchy(trx, catalogId, name, ['ET'], 'addTreeNodes')
-    const found = await sql<{
-      node_id: string
-      is_leaf: boolean
-    }>`select node_id, is_leaf from hierarchy_entity_tree_node where catalog_id = ${catalogId}::uuid and hierarchy_name = ${name} and node_path = ${parent}`.execute(
-      trx,
-    )
-    const parentRow = found.rows[0]
+  return partialWrite(db, catalogId, [], 0, async (trx) => {
+    const h = await requireHierarchy(trx, catalogId, name, ['ET'], 'addTreeNodes')
+    const parentRow = (await findNodes(trx, catalogId, h.hierarchyId, [parent])).get(parent)
     if (parentRow === undefined) {
       throw new CheapNotFoundError(
         `entity tree '${name}' of catalog ${catalogId} has no node at path '${parent === '' ? '/' : parent}'`,
@@ -141,43 +184,41 @@ export async function addTreeNodes(
       )
     }
     if (names.length === 0) return { result: { affected: 0 }, rowsWritten: 0 }
-    const siblings = await sql<{
-      node_key: string
-      tree_order: number
-      last: number
-    }>`select node_key, tree_order, max(tree_order) over () as last from hierarchy_entity_tree_node where catalog_id = ${catalogId}::uuid and hierarchy_name = ${name} and parent_node_id = ${parentRow.node_id}::uuid`.execute(
-      trx,
-    )
+    const siblings = await trx
+      .selectFrom('hierarchy_entity_tree_node')
+      .select(['node_id', 'node_key', 'tree_order'])
+      .where('catalog_id', '=', catalogId)
+      .where('hierarchy_id', '=', h.hierarchyId)
+      .where('parent_node_id', '=', parentRow.node_id)
+      .execute()
     const replaced = new Map(
-      siblings.rows.filter((r) => children.has(r.node_key)).map((r) => [r.node_key, r.tree_order]),
+      siblings.filter((r) => children.has(r.node_key)).map((r) => [r.node_key, r]),
     )
-    let next = (siblings.rows[0]?.last ?? -1) + 1
-    const paths = names.map((n) => `${parent}/${n}`)
+    let next = siblings.reduce((max, r) => Math.max(max, r.tree_order), -1) + 1
     const old = await deleteSubtrees(
       trx,
       catalogId,
-      name,
-      names.flatMap((n, i) => (replaced.has(n) ? [paths[i] as string] : [])),
+      h.hierarchyId,
+      [...replaced.values()].map((r) => r.node_id),
     )
     const checked = [...children.values()]
     const entityIds = [
       ...new Set(checked.flatMap((c) => (c.entityId === null ? [] : [c.entityId]))),
     ]
-    await writeRows(trx, ENTITY, catalogId, [entityIds], 'upsert')
+    await writeRows(trx, ENTITY, catalogId, entityIds.map((id) => [id]), 'upsert-keep')
     const written = await writeRows(
       trx,
       ENTITY_TREE_NODE,
       catalogId,
-      [
-        names.map(() => name),
-        names.map(() => randomUUID()),
-        names.map(() => parentRow.node_id),
-        names,
-        paths,
-        names.map((n) => replaced.get(n) ?? next++),
-        checked.map((c) => c.entityId),
-        checked.map((c) => c.isLeaf),
-      ],
+      names.map((n, i) => [
+        h.hierarchyId,
+        randomUUID(),
+        parentRow.node_id,
+        n,
+        replaced.get(n)?.tree_order ?? next++,
+        checked[i]?.entityId ?? null,
+        checked[i]?.isLeaf ?? false,
+      ]),
       'insert',
     )
     const orphans = old.flatMap((r) => (r.entity_id === null ? [] : [r.entity_id]))
@@ -214,8 +255,10 @@ export async function removeTreeNodes(
       { reason: 'INVALID_TREE' },
     )
   }
-  return partialWrite(db, catalogId, async (trx) => {
-    await requireHierarchy(trx, catalogId, name, ['ET'], 'removeTreeNodes')
-    return removed(trx, catalogId, await deleteSubtrees(trx, catalogId, name, normalized))
+  return partialWrite(db, catalogId, [], 0, async (trx) => {
+    const h = await requireHierarchy(trx, catalogId, name, ['ET'], 'removeTreeNodes')
+    const found = await findNodes(trx, catalogId, h.hierarchyId, normalized)
+    const nodeIds = [...found.values()].map((n) => n.node_id)
+    return removed(trx, catalogId, await deleteSubtrees(trx, catalogId, h.hierarchyId, nodeIds))
   })
 }

@@ -3,7 +3,7 @@ import type { AspectDef } from '../../model/aspect-def.ts'
 import type { PropertyDef } from '../../model/property-def.ts'
 import type { ScalarValue } from '../../model/property-type.ts'
 import { validateScalar } from '../../model/values/validate.ts'
-import { TEXT_TYPES } from '../mapping/column-types.ts'
+import { codecOf } from '../store/codecs/index.ts'
 import type { CompareOp, NullTest, PredicateNode, TextOp } from './predicate.ts'
 
 /** A predicate leaf resolved against the def: the PropertyDef and canonical values. */
@@ -100,7 +100,7 @@ function checkLeaf(
     }
     case 'text':
       requireSingle(def, prop, `${node.op}()`)
-      if (!TEXT_TYPES.has(prop.type)) {
+      if (!codecOf(prop.type).isText) {
         fail(
           def,
           prop.name,

@@ -3,10 +3,10 @@ import type { AspectDef } from '../../model/aspect-def.ts'
 import type { EntityId } from '../../model/entity.ts'
 import type { PropertyDef } from '../../model/property-def.ts'
 import type { PropertyTypeCode, ScalarValue } from '../../model/property-type.ts'
-import { VALUE_CODECS } from '../store/value-codecs.ts'
-import { TEXT_TYPES, elementSqlType, encodeElement } from '../mapping/column-types.ts'
-import type { AspectTableMapping } from '../mapping/mapping-store.ts'
-import { ABSENT_COLUMN, sqlLiteral } from '../mapping/names.ts'
+import { codecOf } from '../store/codecs/index.ts'
+import type { StoredVersion } from '../store/def-versions.ts'
+import { ABSENT_COLUMN, sqlLiteral } from '../store/dedicated/names.ts'
+import type { DedicatedTable } from '../store/dedicated/table.ts'
 import type { CheckedLeaf, CheckedNode } from './checked.ts'
 import { valueMatches } from './evaluate.ts'
 
@@ -24,38 +24,38 @@ export const BLOB_PREFIX_BYTES = 1024
  * `startsWith` on values of any length.
  */
 export function indexKeyExpression(type: PropertyTypeCode, ref: string): string | undefined {
-  if (TEXT_TYPES.has(type)) return `left(${ref}, ${TEXT_PREFIX_CHARS}) collate "C"`
+  if (codecOf(type).isText) return `left(${ref}, ${TEXT_PREFIX_CHARS}) collate "C"`
   if (type === 'BLB') return `substring(${ref} from 1 for ${BLOB_PREFIX_BYTES})`
   return undefined
 }
 
 function prefixOf(type: PropertyTypeCode, value: ScalarValue): unknown {
-  if (TEXT_TYPES.has(type)) return [...(value as string)].slice(0, TEXT_PREFIX_CHARS).join('')
+  if (codecOf(type).isText) return [...(value as string)].slice(0, TEXT_PREFIX_CHARS).join('')
   return (value as Uint8Array).subarray(0, BLOB_PREFIX_BYTES)
 }
 
 function param(type: PropertyTypeCode, value: ScalarValue): Sql {
-  return sql`${encodeElement(type, value)}::${sql.raw(elementSqlType(type))}`
+  return sql`${codecOf(type).encode(value)}::${sql.raw(codecOf(type).sqlType)}`
 }
 
 function arrayParam(type: PropertyTypeCode, values: readonly ScalarValue[]): Sql {
-  return sql`${values.map((v) => encodeElement(type, v))}::${sql.raw(elementSqlType(type))}[]`
+  return sql`${values.map((v) => codecOf(type).encode(v))}::${sql.raw(codecOf(type).sqlType)}[]`
 }
 
 /** `value collate "C"` for text, so comparisons are by code point on every server. */
 function comparable(type: PropertyTypeCode, ref: Sql): Sql {
-  return TEXT_TYPES.has(type) ? sql`${ref} collate "C"` : ref
+  return codecOf(type).isText ? sql`${ref} collate "C"` : ref
 }
 
 function prefixExpr(type: PropertyTypeCode, ref: Sql): Sql | undefined {
-  if (TEXT_TYPES.has(type))
+  if (codecOf(type).isText)
     return sql`left(${ref}, ${sql.raw(String(TEXT_PREFIX_CHARS))}) collate "C"`
   if (type === 'BLB') return sql`substring(${ref} from 1 for ${sql.raw(String(BLOB_PREFIX_BYTES))})`
   return undefined
 }
 
 function prefixParam(type: PropertyTypeCode, value: ScalarValue): Sql {
-  return sql`${prefixOf(type, value)}::${sql.raw(elementSqlType(type))}`
+  return sql`${prefixOf(type, value)}::${sql.raw(codecOf(type).sqlType)}`
 }
 
 /** `\`, `%` and `_` escaped for LIKE. */
@@ -106,7 +106,7 @@ function valueCondition(leaf: CheckedLeaf, v: Sql): Sql {
         main,
         prefix === undefined
           ? undefined
-          : sql`${prefix} = any(${sql`${leaf.values.map((x) => prefixOf(type, x))}::${sql.raw(elementSqlType(type))}[]`})`,
+          : sql`${prefix} = any(${sql`${leaf.values.map((x) => prefixOf(type, x))}::${sql.raw(codecOf(type).sqlType)}[]`})`,
       )
     }
     case 'contains': {
@@ -161,24 +161,27 @@ function lit(text: string): Sql {
 }
 
 /**
- * The generic value tables: each leaf is `a.entity_id IN (SELECT entity_id FROM
- * property_value_<type> WHERE catalog_id = $c AND aspect_def_id = '<id>' AND property_name =
- * '<name>' AND <condition>)`. The subquery is uncorrelated (a semi-join, or a hashed subplan under
- * OR/NOT), and the def id and property name are literals, so a partial index made by
- * `indexProperty` matches it.
+ * The generic value tables: each leaf is `a.aspect_id IN (SELECT aspect_id FROM
+ * property_value_<type> WHERE catalog_id = $c AND property_id = <slot> AND <condition>)`. The
+ * subquery is uncorrelated (a semi-join, or a hashed subplan under OR/NOT), and the slot is a
+ * literal, so a partial index made by `indexProperty` matches it.
  */
-function genericSource(def: AspectDef, catalog: Sql): Source {
-  const defId = sql.raw(`${sqlLiteral(def.globalId)}::uuid`)
-  const key = (alias: string) =>
-    sql`${sql.raw(alias)}.catalog_id = ${catalog} and ${sql.raw(alias)}.aspect_def_id = ${defId}`
+function genericSource(version: StoredVersion, catalog: Sql): Source {
+  const slot = (prop: PropertyDef) => {
+    const found = version.slotOf(prop.name)
+    if (found === undefined) throw new Error(`internal: property '${prop.name}' has no slot`)
+    return sql.raw(String(found))
+  }
+  const key = (alias: string, prop: PropertyDef) =>
+    sql`${sql.raw(alias)}.catalog_id = ${catalog} and ${sql.raw(alias)}.property_id = ${slot(prop)}`
   const valueRows = (prop: PropertyDef, cond: (v: Sql) => Sql) =>
-    sql`a.entity_id in (select v.entity_id from ${sql.id(VALUE_CODECS[prop.type].table)} v where ${key('v')} and v.property_name = ${lit(prop.name)} and ${cond(sql`v.value`)})`
+    sql`a.aspect_id in (select v.aspect_id from ${sql.id(codecOf(prop.type).table)} v where ${key('v', prop)} and ${cond(sql`v.value`)})`
   const listRows = (prop: PropertyDef, cond: Sql) =>
-    sql`a.entity_id in (select l.entity_id from property_list l where ${key('l')} and l.property_name = ${lit(prop.name)} and ${cond})`
+    sql`a.aspect_id in (select l.aspect_id from property_list l where ${key('l', prop)} and ${cond})`
   const present = (prop: PropertyDef) =>
     prop.isMultivalued
       ? listRows(prop, sql`true`)
-      : sql`a.entity_id in (select v.entity_id from ${sql.id(VALUE_CODECS[prop.type].table)} v where ${key('v')} and v.property_name = ${lit(prop.name)})`
+      : sql`a.aspect_id in (select v.aspect_id from ${sql.id(codecOf(prop.type).table)} v where ${key('v', prop)})`
   return {
     present,
     joins: sql``,
@@ -207,9 +210,9 @@ function genericSource(def: AspectDef, catalog: Sql): Source {
     },
     sortValue(prop) {
       return {
-        joins: sql`left join ${sql.id(VALUE_CODECS[prop.type].table)} o on o.catalog_id = a.catalog_id and o.aspect_def_id = a.aspect_def_id and o.entity_id = a.entity_id and o.property_name = ${lit(prop.name)} and o.value_index = 0`,
+        joins: sql`left join ${sql.id(codecOf(prop.type).table)} o on o.catalog_id = a.catalog_id and o.aspect_id = a.aspect_id and o.property_id = ${slot(prop)} and o.value_index = 0`,
         value: sql`o.value`,
-        absent: sql`(o.entity_id is null)`,
+        absent: sql`(o.aspect_id is null)`,
       }
     },
   }
@@ -219,9 +222,10 @@ function genericSource(def: AspectDef, catalog: Sql): Source {
  * A dedicated table joined as `t`: plain column predicates (`t.age > $1`), `t.tags @>
  * array[$1]` for `contains`, `cheap_absent` for absence.
  */
-function dedicatedSource(mapping: AspectTableMapping): Source {
+function dedicatedSource(version: StoredVersion, mapping: DedicatedTable): Source {
   const col = (prop: PropertyDef) => {
-    const column = mapping.columns.get(prop.name)
+    const slot = version.slotOf(prop.name)
+    const column = slot === undefined ? undefined : mapping.columns.get(slot)
     if (column === undefined) throw new Error(`internal: property '${prop.name}' has no column`)
     return sql`t.${sql.id(column)}`
   }
@@ -229,7 +233,7 @@ function dedicatedSource(mapping: AspectTableMapping): Source {
     sql`coalesce(t.${sql.id(ABSENT_COLUMN)} @> array[${lit(prop.name)}]::text[], false)`
   return {
     present: (prop) => sql`not ${absent(prop)}`,
-    joins: sql`join ${sql.id(mapping.table)} t on t.catalog_id = a.catalog_id and t.entity_id = a.entity_id`,
+    joins: sql`join ${sql.id(mapping.table)} t on t.catalog_id = a.catalog_id and t.aspect_id = a.aspect_id`,
     twoValued: false,
     leaf(leaf) {
       const prop = leaf.prop
@@ -279,8 +283,10 @@ function compileNode(node: CheckedNode, source: Source): Sql {
 
 export interface CompileOptions {
   readonly def: AspectDef
-  /** The def's writable dedicated table, or undefined for the generic tables. */
-  readonly mapping: AspectTableMapping | undefined
+  /** The version of the def the catalog is pinned to (its property slots). */
+  readonly version: StoredVersion
+  /** The version's writable dedicated table, or undefined for the generic tables. */
+  readonly mapping: DedicatedTable | undefined
   readonly catalogId: string
   readonly where: CheckedNode | undefined
   readonly orderBy: { readonly prop: PropertyDef; readonly direction: 'asc' | 'desc' } | undefined
@@ -297,8 +303,8 @@ export function compileFindEntities(options: CompileOptions): RawBuilder<{ entit
   const catalog = sql`${options.catalogId}::uuid`
   const source =
     options.mapping === undefined
-      ? genericSource(options.def, catalog)
-      : dedicatedSource(options.mapping)
+      ? genericSource(options.version, catalog)
+      : dedicatedSource(options.version, options.mapping)
   const defId = sql.raw(`${sqlLiteral(options.def.globalId)}::uuid`)
   let joins = source.joins
   let key: Sql = sql`null::int4`
@@ -310,7 +316,7 @@ export function compileFindEntities(options: CompileOptions): RawBuilder<{ entit
       prop.hasDefaultValue && prop.defaultValue !== null
         ? sql`case when ${sort.absent} then ${param(prop.type, prop.defaultValue as ScalarValue)} else ${sort.value} end`
         : sort.value
-    key = TEXT_TYPES.has(prop.type) ? sql`(${withDefault}) collate "C"` : withDefault
+    key = codecOf(prop.type).isText ? sql`(${withDefault}) collate "C"` : withDefault
   }
   const from = sql`from aspect a ${joins} where a.catalog_id = ${catalog} and a.aspect_def_id = ${defId}`
   const predicate = options.where === undefined ? sql`true` : compileNode(options.where, source)

@@ -1,19 +1,27 @@
 import { createHash } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
-import { CheapConflictError, CheapNotFoundError, CheapValidationError } from '../../errors.ts'
+import { CheapNotFoundError, CheapValidationError } from '../../errors.ts'
 import type { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import { checkUuid, type EntityId } from '../../model/entity.ts'
-import { loadAspectDefsById } from '../aspect-def-store.ts'
-import type { AspectTableMapping } from '../mapping/mapping-store.ts'
-import { q, sqlLiteral } from '../mapping/names.ts'
-import { VALUE_CODECS } from '../store/value-codecs.ts'
+import {
+  checkDefArgument,
+  readAspectsOf,
+  storageOf,
+  storedMapVersion,
+  wrongStoredDef,
+} from '../store/aspect-maps.ts'
+import type { CheapDatabase } from '../schema/database.ts'
+import { readOnlySnapshot } from '../store/catalog-lock.ts'
+import { codecOf } from '../store/codecs/index.ts'
+import { loadVersions, versionIn, type DefVersionCache, type StoredVersion } from '../store/def-versions.ts'
+import { q } from '../store/dedicated/names.ts'
+import { readMappings, type DedicatedTable } from '../store/dedicated/table.ts'
 import { checkPredicate, propertyOf } from './checked.ts'
 import { compileFindEntities, indexKeyExpression } from './compile.ts'
-import { loadAspectsByIds } from './load-aspects.ts'
 import { resolveWhere, type QueryPropertyName, type Where } from './predicate.ts'
 
-type Executor = Kysely<unknown>
+type Db = Kysely<CheapDatabase>
 
 export interface FindEntitiesOptions<D extends AspectDef = AspectDef> {
   /** Sort by a single-valued property's effective value (nulls last), then map order. */
@@ -40,76 +48,39 @@ export interface IndexPropertyResult {
 }
 
 interface Resolved {
+  /** The caller's def (when it passed one and it equals the stored version), else the stored. */
   readonly def: AspectDef
-  /** The writable dedicated table, or undefined for the generic tables. */
-  readonly mapping: AspectTableMapping | undefined
+  readonly version: StoredVersion
+  /** The version's writable dedicated table, or undefined for the generic tables. */
+  readonly mapping: DedicatedTable | undefined
 }
 
 /**
- * A DAO's query helper. Each call reads the def's id, hash and mapping in one small query; the
- * def itself is cached by id and hash, so a def that changed (or was remapped) is reloaded.
+ * The version of `aspectDef` that `catalogId` is pinned to, and where its values are, read in
+ * the caller's snapshot. A def passed by the caller must equal that version.
  */
-export class QuerySupport {
-  readonly #defs = new Map<string, { readonly hash: bigint; readonly def: AspectDef }>()
-
-  async resolve(db: Executor, aspectDef: AspectDef | string): Promise<Resolved> {
-    const name = typeof aspectDef === 'string' ? aspectDef : aspectDef.name
-    const rows = await sql<{
-      aspect_def_id: string
-      hash_version: bigint
-      table_name: string | null
-      is_read_only: boolean | null
-      properties: string[]
-      columns: string[]
-    }>`select d.aspect_def_id, d.hash_version, m.table_name, m.is_read_only,
-        coalesce((select array_agg(c.property_name order by c.property_name) from aspect_column_mapping c where c.aspect_def_id = d.aspect_def_id), '{}') as properties,
-        coalesce((select array_agg(c.column_name order by c.property_name) from aspect_column_mapping c where c.aspect_def_id = d.aspect_def_id), '{}') as columns
-      from aspect_def d left join aspect_table_mapping m on m.aspect_def_id = d.aspect_def_id
-      where d.name = ${name}`.execute(db)
-    const row = rows.rows[0]
-    if (row === undefined) throw new CheapNotFoundError(`no AspectDef named '${name}' is stored`)
-    let cached = this.#defs.get(row.aspect_def_id)
-    if (cached === undefined || cached.hash !== row.hash_version) {
-      const loaded = (await loadAspectDefsById(db, [row.aspect_def_id])).get(row.aspect_def_id)
-      if (loaded === undefined)
-        throw new CheapNotFoundError(`no AspectDef named '${name}' is stored`)
-      cached = { hash: row.hash_version, def: loaded }
-      this.#defs.set(row.aspect_def_id, cached)
-    }
-    let def = cached.def
-    if (typeof aspectDef !== 'string') {
-      if (!aspectDef.equals(def)) {
-        throw new CheapConflictError(
-          `the AspectDef '${name}' passed differs from the stored one (${def.globalId}); load the stored def or save the catalog first`,
-        )
-      }
-      def = aspectDef
-    }
-    if (row.table_name !== null && row.is_read_only === true) {
-      throw new CheapValidationError(
-        `AspectDef '${name}' is an adopted read-only table (${JSON.stringify(row.table_name)}); read it with loadAdoptedTable`,
-        { reason: 'INVALID_ARGUMENT', aspectDefName: name },
-      )
-    }
-    const mapping: AspectTableMapping | undefined =
-      row.table_name === null
-        ? undefined
-        : {
-            aspectDefId: def.globalId,
-            aspectDefName: def.name,
-            table: row.table_name,
-            hasCatalogId: true,
-            hasEntityId: true,
-            isReadOnly: false,
-            columns: new Map(row.properties.map((p, i) => [p, row.columns[i] as string])),
-          }
-    if (mapping !== undefined && !def.propertyDefs().every((p) => mapping.columns.has(p.name))) {
-      throw new CheapConflictError(
-        `the dedicated table ${JSON.stringify(mapping.table)} of AspectDef '${name}' does not match the def's current properties yet; it is aligned by the next save of a catalog using the def`,
-      )
-    }
-    return { def, mapping }
+async function resolve(
+  db: Db,
+  cache: DefVersionCache,
+  catalogId: string,
+  aspectDef: AspectDef | string,
+): Promise<Resolved> {
+  const { name, def: passed } = checkDefArgument('findEntities', aspectDef)
+  const version = await storedMapVersion(db, catalogId, name, 'findEntities', cache)
+  if (passed !== undefined && !version.matches(passed)) {
+    throw wrongStoredDef('findEntities', catalogId, passed, version)
   }
+  const adopted = (await readMappings(db, { defIds: [version.defId] })).find(
+    (m) => m.isReadOnly && m.version === version.version,
+  )
+  if (adopted !== undefined) {
+    throw new CheapValidationError(
+      `AspectDef '${name}' is an adopted read-only table (${JSON.stringify(adopted.table)}); read it with loadAdoptedTable`,
+      { reason: 'INVALID_ARGUMENT', aspectDefName: name },
+    )
+  }
+  const mapping = (await storageOf(db, version)).get(version)
+  return { def: passed ?? version.toAspectDef(), version, mapping }
 }
 
 function checkLimit(limit: number | undefined): number {
@@ -157,6 +128,7 @@ function compile<D extends AspectDef>(
   }
   return compileFindEntities({
     def,
+    version: resolved.version,
     mapping: resolved.mapping,
     catalogId,
     where: checked,
@@ -166,41 +138,41 @@ function compile<D extends AspectDef>(
   })
 }
 
-/** Runs a query: entity ids in order, or their aspects (read in one snapshot). */
+/** Runs a query in one snapshot: entity ids in order, or their aspects. */
 export async function findEntities<D extends AspectDef>(
-  db: Executor,
-  support: QuerySupport,
+  db: Db,
+  cache: DefVersionCache,
   catalogId: string,
   aspectDef: D | string,
   where: Where<D> | undefined,
   options: FindEntitiesOptions<D>,
 ): Promise<EntityId[] | Aspect<D>[]> {
-  const resolved = await support.resolve(db, aspectDef)
-  const query = compile(resolved, catalogId, where, options)
-  if (options.select !== 'aspects') {
-    return (await query.execute(db)).rows.map((r) => r.entity_id)
-  }
-  return db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .setAccessMode('read only')
-    .execute(async (trx) => {
-      const ids = (await query.execute(trx)).rows.map((r) => r.entity_id)
-      return loadAspectsByIds(trx, catalogId, resolved.def as D, resolved.mapping, ids)
+  checkUuid('catalog id', catalogId)
+  return readOnlySnapshot(db, async (trx) => {
+    const resolved = await resolve(trx, cache, catalogId, aspectDef)
+    const query = compile(resolved, catalogId, where, options)
+    const ids = (await query.execute(trx)).rows.map((r) => r.entity_id)
+    if (options.select !== 'aspects') return ids
+    const byEntity = await readAspectsOf(trx, catalogId, resolved.version, resolved.def as D, ids)
+    return ids.flatMap((id) => {
+      const aspect = byEntity.get(id)
+      return aspect === undefined ? [] : [aspect]
     })
+  })
 }
 
 /** `EXPLAIN` of the statement `findEntities` would run (for tuning and tests). */
 export async function explainFindEntities<D extends AspectDef>(
-  db: Executor,
-  support: QuerySupport,
+  db: Db,
+  cache: DefVersionCache,
   catalogId: string,
   aspectDef: D | string,
   where: Where<D> | undefined,
   options: FindEntitiesOptions<D>,
   analyze = false,
 ): Promise<string> {
-  const resolved = await support.resolve(db, aspectDef)
+  checkUuid('catalog id', catalogId)
+  const resolved = await resolve(db, cache, catalogId, aspectDef)
   const query = compile(resolved, catalogId, where, options)
   const rows = await sql<
     Record<string, string>
@@ -209,38 +181,60 @@ export async function explainFindEntities<D extends AspectDef>(
 }
 
 /**
- * Creates (if missing) the index that serves `findEntities` predicates on one property, then
- * `ANALYZE`s the table. Generic tables: a partial index on `property_value_<type> (catalog_id,
- * <key>) WHERE aspect_def_id = '<id>' AND property_name = '<name>'`; a dedicated table: a B-tree on
- * `(catalog_id, <key>)`, or a GIN index on a multivalued (array) column. `<key>` is the value, or
- * a bounded prefix of text and BLB values. The name is derived from def, property and table, so
- * the call is idempotent.
+ * Creates (if missing) the index that serves `findEntities` predicates on one property of the
+ * def's latest version that has it, then `ANALYZE`s the table. Generic tables: a partial index
+ * on `property_value_<type> (catalog_id, <key>) WHERE property_id = <slot>` (every version
+ * sharing the slot profits); a version in a dedicated table: a B-tree on `(catalog_id, <key>)`,
+ * or a GIN index on a multivalued (array) column. `<key>` is the value, or a bounded prefix of
+ * text and BLB values. The name is derived from table and slot, so the call is idempotent.
  */
 export async function indexProperty(
-  db: Executor,
-  support: QuerySupport,
+  db: Db,
+  cache: DefVersionCache,
   aspectDefName: string,
   propertyName: string,
 ): Promise<IndexPropertyResult> {
-  const { def, mapping } = await support.resolve(db, aspectDefName)
+  const stored = await db
+    .selectFrom('aspect_def as d')
+    .innerJoin('aspect_def_version as v', 'v.aspect_def_id', 'd.aspect_def_id')
+    .select(['d.aspect_def_id', 'v.version', 'v.hash_version'])
+    .where('d.name', '=', aspectDefName)
+    .orderBy('v.version', 'desc')
+    .execute()
+  if (stored.length === 0) throw new CheapNotFoundError(`no AspectDef named '${aspectDefName}' is stored`)
+  const versions = await loadVersions(
+    db,
+    stored.map((v) => ({ defId: v.aspect_def_id, version: v.version, hash: v.hash_version })),
+    cache,
+  )
+  const version =
+    stored
+      .map((v) => versionIn(versions, v.aspect_def_id, v.version))
+      .find((v) => v.slotOf(propertyName) !== undefined) ??
+    versionIn(versions, (stored[0] as { aspect_def_id: string }).aspect_def_id, (stored[0] as { version: number }).version)
+  const def = version.toAspectDef()
   const prop = propertyOf(def, propertyName)
+  const slot = version.slotOf(prop.name) as number
+  const mapping = (await readMappings(db, { defIds: [version.defId] })).find(
+    (m) => m.version === version.version && !m.isReadOnly,
+  )
   let table: string
   let ddl: (name: string) => string
   if (mapping === undefined) {
-    table = VALUE_CODECS[prop.type].table
+    table = codecOf(prop.type).table
     const key = indexKeyExpression(prop.type, 'value') ?? 'value'
     ddl = (name) =>
-      `create index if not exists ${q(name)} on ${q(table)} (catalog_id, (${key})) where aspect_def_id = ${sqlLiteral(def.globalId)}::uuid and property_name = ${sqlLiteral(prop.name)}`
+      `create index if not exists ${q(name)} on ${q(table)} (catalog_id, (${key})) where property_id = ${slot}`
   } else {
     table = mapping.table
-    const column = q(mapping.columns.get(prop.name) as string)
+    const column = q(mapping.columns.get(slot) as string)
     const key = indexKeyExpression(prop.type, column) ?? column
     ddl = prop.isMultivalued
       ? (name) => `create index if not exists ${q(name)} on ${q(table)} using gin (${column})`
       : (name) => `create index if not exists ${q(name)} on ${q(table)} (catalog_id, (${key}))`
   }
   const digest = createHash('sha256')
-    .update(JSON.stringify([table, def.globalId, prop.name, prop.type, prop.isMultivalued]))
+    .update(JSON.stringify([table, version.defId, slot, prop.type, prop.isMultivalued]))
     .digest('hex')
   const indexName = `cheap_ix_${digest.slice(0, 24)}`
   const before = await sql<{

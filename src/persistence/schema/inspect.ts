@@ -69,3 +69,22 @@ export async function hasAuditColumns(db: Kysely<CheapDatabase>, schema: string)
   `.execute(db)
   return Number(rows[0]?.found ?? 0n) === AUDITED_TABLE_NAMES.length * columns.length
 }
+
+/** The tables recorded in `schema`'s dedicated-table mappings; empty without a schema. */
+export async function mappedTables(
+  db: Kysely<CheapDatabase>,
+  schema: string,
+  options: { readonly writableOnly?: boolean } = {},
+): Promise<string[]> {
+  const exists = await sql<{
+    t: string | null
+  }>`SELECT to_regclass(quote_ident(${schema}) || '.aspect_table_mapping')::text AS t`.execute(db)
+  if ((exists.rows[0]?.t ?? null) === null) return []
+  let query = db
+    .withSchema(schema)
+    .selectFrom('aspect_table_mapping')
+    .select('table_name')
+    .orderBy('table_name')
+  if (options.writableOnly === true) query = query.where('is_read_only', '=', false)
+  return (await query.execute()).map((r) => r.table_name)
+}

@@ -3,9 +3,8 @@ import { CheapSchemaMismatchError } from '../../errors.ts'
 import type { PostgresAdapter } from '../connection/adapter.ts'
 import type { CheapDatabase } from './database.ts'
 import { quoteIdentifier, validateSchemaName } from './identifiers.ts'
-import { dropDedicatedTablesSql, mappedTables } from '../mapping/map-aspect-def.ts'
 import { AUDITED_TABLE_NAMES, TABLE_NAMES, TABLES } from './tables.ts'
-import { hasAuditColumns, listTables, readLedger, schemaExists } from './inspect.ts'
+import { hasAuditColumns, listTables, mappedTables, readLedger, schemaExists } from './inspect.ts'
 import type { AppliedSchemaFile } from './inspect.ts'
 import { readSchemaSteps, RETIRED_STEPS, type SchemaStep } from './steps.ts'
 
@@ -259,10 +258,7 @@ export class PostgresSchema {
       let statement = `DROP SCHEMA IF EXISTS ${q} CASCADE`
       if (schema === 'public') {
         // Dedicated tables (mapAspectDef) reference `aspect`: drop them first (adopted tables stay).
-        const dedicated = await dropDedicatedTablesSql(
-          adapter.db as unknown as Kysely<unknown>,
-          schema,
-        )
+        const dedicated = await dropDedicatedTablesSql(adapter.db, schema)
         const functions = await cheapFunctions(adapter.db, schema)
         statement = [
           dedicated,
@@ -291,10 +287,7 @@ export class PostgresSchema {
     try {
       // The mappings go with the definitions: their dedicated tables would be orphans (and their
       // foreign keys would block the TRUNCATE), so they are dropped first.
-      const dedicated = await dropDedicatedTablesSql(
-        adapter.db as unknown as Kysely<unknown>,
-        schema,
-      )
+      const dedicated = await dropDedicatedTablesSql(adapter.db, schema)
       if (dedicated !== '') await sql.raw(dedicated).execute(adapter.db)
       await sql.raw(`TRUNCATE ${qualifiedTables(schema, names).join(', ')}`).execute(adapter.db)
     } catch (error) {
@@ -316,7 +309,7 @@ export class PostgresSchema {
         const ledger = exists ? await readLedger(db, schema) : []
         const reading = readLedgerAgainst(ledger, steps, schema)
         // Tables holding AspectDefs (mapAspectDef, adoptTable) are expected too.
-        const mapped = exists ? await mappedTables(db as unknown as Kysely<unknown>, schema) : []
+        const mapped = exists ? await mappedTables(db, schema) : []
         const known = new Set<string>([...TABLE_NAMES, ...mapped])
         const present = new Set(tables)
         const missingTables = TABLE_NAMES.filter((name) => !present.has(name))
@@ -405,4 +398,15 @@ async function cheapFunctions(db: Executor, schema: string): Promise<string[]> {
   return rows.map((r) =>
     r.signature.includes('.') ? r.signature : `${quoteIdentifier(schema)}.${r.signature}`,
   )
+}
+
+/**
+ * DROP of the dedicated (not adopted) tables of every mapping in `schema`, for truncate and
+ * dropSchema, which remove the mappings: a dedicated table without its mapping is an orphan.
+ * Empty when there is nothing to drop or no mapping table yet.
+ */
+async function dropDedicatedTablesSql(db: Executor, schema: string): Promise<string> {
+  const tables = await mappedTables(db, schema, { writableOnly: true })
+  if (tables.length === 0) return ''
+  return `DROP TABLE IF EXISTS ${qualifiedTables(schema, tables).join(', ')}`
 }

@@ -45,16 +45,11 @@ export const TABLES = {
     columns: {
       aspect_def_id: required('uuid'),
       name: required('text'),
-      hash_version: required('int8'),
-      is_readable: defaulted('bool'),
-      is_writable: defaulted('bool'),
-      can_add_properties: defaulted('bool'),
-      can_remove_properties: defaulted('bool'),
     },
   },
   property_def: {
     group: 'definition',
-    primaryKey: ['aspect_def_id', 'name'],
+    primaryKey: ['aspect_def_id', 'version', 'name'],
     audited: true,
     columns: {
       aspect_def_id: required('uuid'),
@@ -80,6 +75,8 @@ export const TABLES = {
       default_uuid: optional('_uuid'),
       default_clob: optional('_text'),
       default_blob: optional('_bytea'),
+      version: required('int4'),
+      property_id: required('int4'),
     },
   },
   catalog: {
@@ -93,6 +90,8 @@ export const TABLES = {
       upstream_catalog_id: optional('uuid'),
       version_number: defaulted('int8'),
       revision: defaulted('int8'),
+      next_aspect_id: defaulted('int8'),
+      next_hierarchy_id: defaulted('int4'),
     },
   },
   catalog_aspect_def: {
@@ -103,6 +102,7 @@ export const TABLES = {
       catalog_id: required('uuid'),
       aspect_def_id: required('uuid'),
       position: required('int4'),
+      version: required('int4'),
     },
   },
   hierarchy: {
@@ -116,6 +116,7 @@ export const TABLES = {
       position: required('int4'),
       version_number: defaulted('int8'),
       aspect_def_id: optional('uuid'),
+      hierarchy_id: required('int4'),
     },
   },
   entity: {
@@ -126,13 +127,14 @@ export const TABLES = {
   },
   aspect: {
     group: 'catalog',
-    primaryKey: ['catalog_id', 'aspect_def_id', 'entity_id'],
+    primaryKey: ['catalog_id', 'aspect_id'],
     audited: true,
     columns: {
       catalog_id: required('uuid'),
       aspect_def_id: required('uuid'),
       entity_id: required('uuid'),
-      map_order: required('int4'),
+      map_order: required('int8'),
+      aspect_id: required('int8'),
     },
   },
   catalog_revision: {
@@ -161,49 +163,44 @@ export const TABLES = {
   property_value_blob: valueTable('bytea', {}),
   property_list: {
     group: 'catalog',
-    primaryKey: ['catalog_id', 'aspect_def_id', 'entity_id', 'property_name'],
+    primaryKey: ['catalog_id', 'aspect_id', 'property_id'],
     audited: true,
     columns: {
       catalog_id: required('uuid'),
-      aspect_def_id: required('uuid'),
-      entity_id: required('uuid'),
-      property_name: required('text'),
-      property_type: required('text'),
+      aspect_id: required('int8'),
+      property_id: required('int4'),
       length: optional('int4'),
     },
   },
   hierarchy_entity_list: {
     group: 'catalog',
-    primaryKey: ['catalog_id', 'hierarchy_name', 'list_order'],
+    primaryKey: ['catalog_id', 'hierarchy_id', 'list_order'],
     audited: true,
     columns: {
       catalog_id: required('uuid'),
-      hierarchy_name: required('text'),
-      hierarchy_type: defaulted('text'),
+      hierarchy_id: required('int4'),
       list_order: required('int4'),
       entity_id: required('uuid'),
     },
   },
   hierarchy_entity_set: {
     group: 'catalog',
-    primaryKey: ['catalog_id', 'hierarchy_name', 'entity_id'],
+    primaryKey: ['catalog_id', 'hierarchy_id', 'entity_id'],
     audited: true,
     columns: {
       catalog_id: required('uuid'),
-      hierarchy_name: required('text'),
-      hierarchy_type: defaulted('text'),
+      hierarchy_id: required('int4'),
       entity_id: required('uuid'),
       set_order: required('int4'),
     },
   },
   hierarchy_entity_directory: {
     group: 'catalog',
-    primaryKey: ['catalog_id', 'hierarchy_name', 'entity_key'],
+    primaryKey: ['catalog_id', 'hierarchy_id', 'dir_order'],
     audited: true,
     columns: {
       catalog_id: required('uuid'),
-      hierarchy_name: required('text'),
-      hierarchy_type: defaulted('text'),
+      hierarchy_id: required('int4'),
       entity_key: required('text'),
       entity_id: required('uuid'),
       dir_order: required('int4'),
@@ -211,16 +208,14 @@ export const TABLES = {
   },
   hierarchy_entity_tree_node: {
     group: 'catalog',
-    primaryKey: ['catalog_id', 'hierarchy_name', 'node_id'],
+    primaryKey: ['catalog_id', 'hierarchy_id', 'node_id'],
     audited: true,
     columns: {
       catalog_id: required('uuid'),
-      hierarchy_name: required('text'),
-      hierarchy_type: defaulted('text'),
+      hierarchy_id: required('int4'),
       node_id: required('uuid'),
       parent_node_id: optional('uuid'),
       node_key: required('text'),
-      node_path: required('text'),
       tree_order: required('int4'),
       entity_id: optional('uuid'),
       is_leaf: defaulted('bool'),
@@ -236,16 +231,43 @@ export const TABLES = {
       has_catalog_id: required('bool'),
       has_entity_id: required('bool'),
       is_read_only: defaulted('bool'),
+      version: required('int4'),
     },
   },
   aspect_column_mapping: {
     group: 'definition',
-    primaryKey: ['aspect_def_id', 'property_name'],
+    primaryKey: ['aspect_def_id', 'property_id'],
     audited: true,
     columns: {
       aspect_def_id: required('uuid'),
-      property_name: required('text'),
       column_name: required('text'),
+      property_id: required('int4'),
+    },
+  },
+  aspect_def_version: {
+    group: 'definition',
+    primaryKey: ['aspect_def_id', 'version'],
+    audited: true,
+    columns: {
+      aspect_def_id: required('uuid'),
+      version: required('int4'),
+      hash_version: required('int8'),
+      is_readable: defaulted('bool'),
+      is_writable: defaulted('bool'),
+      can_add_properties: defaulted('bool'),
+      can_remove_properties: defaulted('bool'),
+    },
+  },
+  property: {
+    group: 'definition',
+    primaryKey: ['property_id'],
+    audited: true,
+    columns: {
+      property_id: defaulted('int4'),
+      aspect_def_id: required('uuid'),
+      name: required('text'),
+      property_type: required('text'),
+      is_multivalued: required('bool'),
     },
   },
 } as const satisfies Readonly<Record<string, TableSpec>>
@@ -257,7 +279,7 @@ export const TABLE_NAMES: readonly CheapTableName[] = Object.freeze(
   Object.keys(TABLES) as CheapTableName[],
 )
 
-/** The columns `schema/900-audit.sql` adds to every audited table, in this order. */
+/** The columns `cheap_enable_audit` (schema step 010) adds to every audited table, in this order. */
 export const AUDIT_COLUMNS = {
   created_at: defaulted('timestamptz'),
   updated_at: defaulted('timestamptz'),
@@ -275,14 +297,12 @@ function valueTable<V extends PgTypeName, X extends Readonly<Record<string, Colu
 ) {
   return {
     group: 'catalog',
-    primaryKey: ['catalog_id', 'aspect_def_id', 'entity_id', 'property_name', 'value_index'],
+    primaryKey: ['catalog_id', 'aspect_id', 'property_id', 'value_index'],
     audited: true,
     columns: {
       catalog_id: required('uuid'),
-      aspect_def_id: required('uuid'),
-      entity_id: required('uuid'),
-      property_name: required('text'),
-      property_type: defaulted('text'),
+      aspect_id: required('int8'),
+      property_id: required('int4'),
       value_index: defaulted('int4'),
       value: optional(valueType),
       ...extra,

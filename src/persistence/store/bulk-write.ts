@@ -1,25 +1,60 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
-import { copyLinesOf } from './copy-text.ts'
 import type { CopyIn } from '../connection/held-connection.ts'
+import type { PgTypeName } from '../schema/columns.ts'
+import type { CheapDatabase } from '../schema/database.ts'
+import { TABLES, type CheapTableName } from '../schema/tables.ts'
+import { copyLine } from './copy-text.ts'
 
-/** One column of a set-based write: its name and the element type for `unnest($n::type[])`. */
-export interface WriteColumn {
-  readonly name: string
-  readonly sqlType: string
-}
+type Db = Kysely<CheapDatabase>
+
+/** The catalog-scoped tables: `catalog_id` leads their keys and is sent once per statement. */
+export type ScopedTable = {
+  [T in CheapTableName]: 'catalog_id' extends keyof (typeof TABLES)[T]['columns'] ? T : never
+}[CheapTableName]
+
+/** A column of table `T` other than `catalog_id`. */
+export type ColumnOf<T extends CheapTableName> = Exclude<
+  keyof (typeof TABLES)[T]['columns'] & string,
+  'catalog_id'
+>
 
 /**
- * The shape of a catalog-scoped table for set-based writes: `catalog_id` leads every key and is
- * sent once as a scalar; `keys` complete the primary key; `values` are the other columns.
+ * A set-based write into a catalog-scoped table: the columns sent (after `catalog_id`), of which
+ * the first `keys` identify a row (the conflict target of an upsert, with `catalog_id`). Names
+ * are keys of the table manifest, so a typo does not compile, and the element type of each
+ * `unnest($n::type[])` comes from the manifest too.
  */
-export interface WriteTarget {
-  readonly table: string
-  readonly keys: readonly WriteColumn[]
-  readonly values: readonly WriteColumn[]
+export interface WriteTarget<T extends ScopedTable> {
+  readonly table: T
+  readonly columns: readonly ColumnOf<T>[]
+  readonly keys: number
+  /** A conflict target other than the key columns (an expression index), as SQL. */
+  readonly conflict?: string
 }
 
-/** Column-major rows: one array per column of `keys` then `values`, all of equal length. */
-export type ColumnData = unknown[][]
+/** A write target with its names checked (what {@link target} returns), for the writers. */
+export interface AnyWriteTarget {
+  readonly table: ScopedTable
+  readonly columns: readonly string[]
+  readonly keys: number
+  readonly conflict?: string
+}
+
+export function target<T extends ScopedTable>(
+  table: T,
+  columns: readonly ColumnOf<T>[],
+  keys: number,
+  conflict?: string,
+): WriteTarget<T> {
+  return conflict === undefined ? { table, columns, keys } : { table, columns, keys, conflict }
+}
+
+function sqlTypeOf(table: ScopedTable, column: string): string {
+  const columns = TABLES[table].columns as Readonly<Record<string, { readonly type: PgTypeName }>>
+  const type = columns[column]?.type
+  if (type === undefined) throw new Error(`no column ${table}.${column} in the manifest`)
+  return type.startsWith('_') ? `${type.slice(1)}[]` : type
+}
 
 /**
  * Rows per statement. 10k rows keeps one statement's parameters well under the protocol limits
@@ -31,134 +66,155 @@ export const CHUNK_ROWS = 10_000
 /** Below this many rows one unnest statement beats setting up a COPY. */
 export const COPY_MIN_ROWS = 2_000
 
-// The executor type is erased: these helpers write tables by name with raw SQL, and Kysely's
-// `Transaction<CheapDatabase>` is a `Kysely<CheapDatabase>`.
-type Executor = Kysely<unknown>
+export type WriteMode = 'insert' | 'upsert' | 'upsert-keep'
 
-function ident(name: string): RawBuilder<unknown> {
-  // Every identifier here is one of our own table or column names (never user input).
-  return sql.id(name)
-}
+/** Column-major rows of one statement. */
+type Columns = unknown[][]
 
-function slice(data: ColumnData, from: number, to: number): ColumnData {
-  return from === 0 && to >= (data[0]?.length ?? 0)
-    ? data
-    : data.map((column) => column.slice(from, to))
-}
-
-function unnestOf(columns: readonly WriteColumn[], data: ColumnData): RawBuilder<unknown> {
-  return sql.join(columns.map((c, i) => sql`${data[i]}::${sql.raw(c.sqlType)}[]`))
+function columnsOf(rows: readonly (readonly unknown[])[], width: number): Columns {
+  const out: Columns = Array.from({ length: width }, () => new Array<unknown>(rows.length))
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as readonly unknown[]
+    for (let c = 0; c < width; c++) (out[c] as unknown[])[r] = row[c]
+  }
+  return out
 }
 
 /**
- * `INSERT … SELECT $catalog, * FROM unnest(…)` in chunks, or COPY for large plain inserts when
- * `copyIn` is given. With `upsert`, an existing row is
- * updated only when a value really differs (so audit triggers see no-op updates as no change),
- * and a table without value columns does nothing on conflict; `upsert-keep` leaves existing rows
- * as they are. Returns rows sent.
+ * Writes rows (arrays in the order of `target.columns`) of one catalog: by COPY when the server
+ * offers it and the rows are many plain inserts, else `INSERT … SELECT $catalog, * FROM
+ * unnest(…)` in chunks. Rows are consumed as they come, so a large save never holds a second
+ * copy of its catalog. With `upsert` an existing row is updated only when a value differs (so
+ * audit triggers see no change for a rewrite of the same values); `upsert-keep` leaves existing
+ * rows alone. Returns rows sent.
  */
 export async function writeRows(
-  db: Executor,
-  target: WriteTarget,
+  db: Db,
+  target: AnyWriteTarget,
   catalogId: string,
-  data: ColumnData,
-  mode: 'insert' | 'upsert' | 'upsert-keep',
+  rows: Iterable<readonly unknown[]>,
+  mode: WriteMode,
   copyIn?: CopyIn,
 ): Promise<number> {
-  const total = data[0]?.length ?? 0
-  if (total === 0) return 0
-  const columns = [...target.keys, ...target.values]
-  if (mode === 'insert' && copyIn !== undefined && total >= COPY_MIN_ROWS) {
-    // Plain inserts of many rows go by COPY where the server offers it (about 1.5x unnest).
-    await copyIn(
-      target.table,
-      ['catalog_id', ...columns.map((c) => c.name)],
-      copyLinesOf(catalogId, data),
-    )
-    return total
+  const width = target.columns.length
+  const iterator = rows[Symbol.iterator]()
+  let first: (readonly unknown[])[] = []
+  for (let next = iterator.next(); !next.done; next = iterator.next()) {
+    first.push(next.value)
+    if (first.length >= COPY_MIN_ROWS) break
   }
-  for (let from = 0; from < total; from += CHUNK_ROWS) {
-    await insertStatement(target, catalogId, slice(data, from, from + CHUNK_ROWS), mode).execute(db)
+  if (first.length === 0) return 0
+  if (mode === 'insert' && copyIn !== undefined && first.length >= COPY_MIN_ROWS) {
+    let sent = 0
+    const lines = function* (): Generator<string> {
+      for (const row of first) {
+        sent++
+        yield copyLine(catalogId, row, width)
+      }
+      first = []
+      for (let next = iterator.next(); !next.done; next = iterator.next()) {
+        sent++
+        yield copyLine(catalogId, next.value, width)
+      }
+    }
+    await copyIn(target.table, ['catalog_id', ...target.columns], lines())
+    return sent
   }
-  return total
+  let sent = 0
+  let chunk = first
+  for (let done = false; !done; chunk = []) {
+    while (chunk.length < CHUNK_ROWS) {
+      const next = iterator.next()
+      if (next.done === true) {
+        done = true
+        break
+      }
+      chunk.push(next.value)
+    }
+    if (chunk.length === 0) break
+    await insertStatement(target, catalogId, columnsOf(chunk, width), mode).execute(db)
+    sent += chunk.length
+  }
+  return sent
 }
 
-type WriteMode = 'insert' | 'upsert' | 'upsert-keep'
-
-function insertStatement(
-  target: WriteTarget,
+export function insertStatement(
+  target: AnyWriteTarget,
   catalogId: string,
-  data: ColumnData,
+  columns: Columns,
   mode: WriteMode,
 ): RawBuilder<unknown> {
-  const columns = [...target.keys, ...target.values]
-  const names = sql.join([ident('catalog_id'), ...columns.map((c) => ident(c.name))])
-  const conflict =
-    mode === 'insert'
-      ? sql``
-      : onConflict(mode === 'upsert-keep' ? { ...target, values: [] } : target)
-  return sql`insert into ${ident(target.table)} (${names}) select ${catalogId}::uuid, * from unnest(${unnestOf(columns, data)}) ${conflict}`
-}
-
-/**
- * Several tables' rows at once. A small batch (at most {@link CHUNK_ROWS} rows in all) goes as
- * ONE statement, a data-modifying CTE per table, so a partial write of a few aspects costs one
- * round trip instead of one per table; larger batches fall back to {@link writeRows} per table.
- */
-export async function writeRowsTogether(
-  db: Executor,
-  catalogId: string,
-  writes: readonly { readonly target: WriteTarget; readonly data: ColumnData }[],
-  mode: WriteMode,
-  copyIn?: CopyIn,
-): Promise<number> {
-  const present = writes.filter((w) => (w.data[0]?.length ?? 0) > 0)
-  const total = present.reduce((n, w) => n + (w.data[0]?.length ?? 0), 0)
-  if (total > CHUNK_ROWS || present.length <= 1 || (mode === 'insert' && copyIn !== undefined)) {
-    let written = 0
-    for (const w of present)
-      written += await writeRows(db, w.target, catalogId, w.data, mode, copyIn)
-    return written
-  }
-  const parts = present.map(
-    (w, i) => sql`${sql.raw(`w${i}`)} as (${insertStatement(w.target, catalogId, w.data, mode)})`,
+  const names = sql.join([sql.id('catalog_id'), ...target.columns.map((c) => sql.id(c))])
+  const arrays = sql.join(
+    target.columns.map((c, i) => sql`${columns[i]}::${sql.raw(sqlTypeOf(target.table, c))}[]`),
   )
-  await sql`with ${sql.join(parts)} select 1`.execute(db)
-  return total
+  const conflict = mode === 'insert' ? sql`` : onConflict(target, mode === 'upsert-keep')
+  return sql`insert into ${sql.id(target.table)} (${names}) select ${catalogId}::uuid, * from unnest(${arrays}) ${conflict}`
 }
 
-function onConflict(target: WriteTarget): RawBuilder<unknown> {
-  const keys = sql.join([ident('catalog_id'), ...target.keys.map((c) => ident(c.name))])
-  if (target.values.length === 0) return sql`on conflict (${keys}) do nothing`
-  const sets = sql.join(target.values.map((c) => sql`${ident(c.name)} = excluded.${ident(c.name)}`))
-  const mine = sql.join(target.values.map((c) => sql`${ident(target.table)}.${ident(c.name)}`))
-  const theirs = sql.join(target.values.map((c) => sql`excluded.${ident(c.name)}`))
+function onConflict(target: AnyWriteTarget, keep: boolean): RawBuilder<unknown> {
+  const keys =
+    target.conflict === undefined
+      ? sql.join([sql.id('catalog_id'), ...target.columns.slice(0, target.keys).map((c) => sql.id(c))])
+      : sql.raw(target.conflict)
+  const values = target.columns.slice(target.keys)
+  if (keep || values.length === 0) return sql`on conflict (${keys}) do nothing`
+  const sets = sql.join(values.map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`))
+  const mine = sql.join(values.map((c) => sql`${sql.id(target.table)}.${sql.id(c)}`))
+  const theirs = sql.join(values.map((c) => sql`excluded.${sql.id(c)}`))
   return sql`on conflict (${keys}) do update set ${sets} where (${mine}) is distinct from (${theirs})`
 }
 
 /**
- * Deletes the rows of `catalogId` in `target` whose key is not among `keep` (column-major key
- * columns), optionally only within `scope` (a column and the values it may have, e.g. the
- * hierarchies being rewritten). Returns rows deleted.
+ * Several tables' rows in ONE statement (a data-modifying CTE per table), so a partial write of
+ * a few aspects costs one round trip instead of one per table. For small batches: at most
+ * {@link CHUNK_ROWS} rows in all.
  */
-export async function deleteMissing(
-  db: Executor,
-  target: WriteTarget,
+export function insertTogether(
   catalogId: string,
-  keep: ColumnData,
-  scope?: { readonly column: WriteColumn; readonly values: readonly unknown[] },
+  writes: readonly {
+    readonly target: AnyWriteTarget
+    readonly rows: readonly (readonly unknown[])[]
+  }[],
+  mode: WriteMode,
+): RawBuilder<unknown> | undefined {
+  const present = writes.filter((w) => w.rows.length > 0)
+  if (present.length === 0) return undefined
+  const parts = present.map(
+    (w, i) =>
+      sql`${sql.raw(`w${i}`)} as (${insertStatement(w.target, catalogId, columnsOf(w.rows, w.target.columns.length), mode)})`,
+  )
+  return sql`with ${sql.join(parts)} select 1`
+}
+
+/**
+ * Deletes the rows of `catalogId` in `target.table` within `scope` (a key column and the values
+ * it may have, e.g. the hierarchies being rewritten) whose key (the first `keys.length` columns
+ * of the target) is not among `keep`. An anti-join (NOT EXISTS over unnest): linear whatever
+ * the sizes, where NOT IN would re-scan per row once its hash outgrew work_mem. Returns rows
+ * deleted.
+ */
+export async function deleteMissing<T extends ScopedTable>(
+  db: Db,
+  target: WriteTarget<T>,
+  catalogId: string,
+  scope: { readonly column: ColumnOf<T>; readonly values: readonly unknown[] },
+  keep: readonly (readonly unknown[])[],
 ): Promise<number> {
-  const keyNames = sql.join(target.keys.map((c) => ident(c.name)))
-  const within =
-    scope === undefined
-      ? sql``
-      : sql`and ${ident(scope.column.name)} = any(${[...scope.values]}::${sql.raw(scope.column.sqlType)}[])`
+  if (scope.values.length === 0) return 0
+  const keyColumns = target.columns.slice(0, keep.length)
+  const within = sql`${sql.id(scope.column)} = any(${[...scope.values]}::${sql.raw(sqlTypeOf(target.table, scope.column))}[])`
   const none = (keep[0]?.length ?? 0) === 0
   const filter = none
     ? sql``
-    : sql`and (${keyNames}) not in (select * from unnest(${unnestOf(target.keys, keep)}))`
+    : sql`and not exists (select 1 from unnest(${sql.join(
+        keyColumns.map((c, i) => sql`${keep[i]}::${sql.raw(sqlTypeOf(target.table, c))}[]`),
+      )}) as k(${sql.join(keyColumns.map((_, i) => sql.raw(`k${i}`)))}) where ${sql.join(
+        keyColumns.map((c, i) => sql`k.${sql.raw(`k${i}`)} = t.${sql.id(c)}`),
+        sql` and `,
+      )})`
   const result =
-    await sql`delete from ${ident(target.table)} where catalog_id = ${catalogId}::uuid ${within} ${filter}`.execute(
+    await sql`delete from ${sql.id(target.table)} t where t.catalog_id = ${catalogId}::uuid and t.${within} ${filter}`.execute(
       db,
     )
   return Number(result.numAffectedRows ?? 0n)

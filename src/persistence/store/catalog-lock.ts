@@ -1,8 +1,11 @@
 import { sql, type Kysely } from 'kysely'
 import { CheapNotFoundError, CheapValidationError } from '../../errors.ts'
 import { HIERARCHY_TYPES, type HierarchyTypeCode } from '../../model/hierarchy/hierarchy-type.ts'
+import type { Transaction } from 'kysely'
+import type { CheapDatabase } from '../schema/database.ts'
+import { TABLES } from '../schema/tables.ts'
 
-type Executor = Kysely<unknown>
+type Executor = Kysely<CheapDatabase>
 
 /** A hierarchy row as partial calls need it. */
 export interface StoredHierarchy {
@@ -11,6 +14,21 @@ export interface StoredHierarchy {
   readonly version: bigint
   /** Set exactly for an AspectMap (AM). */
   readonly aspectDefId: string | null
+  /** The catalog-local id its contents are keyed by. */
+  readonly hierarchyId: number
+}
+
+/**
+ * Share-locks the AspectDef identity rows named `names` (`FOR KEY SHARE`, in id order): writers
+ * of a def's data take it first, before the catalog row, so a schema operation on the def
+ * (`FOR UPDATE`: map, unmap, evolve, delete) waits for them and they wait for it; see
+ * docs/LOCKING.md. An AspectMap is named by its def, so partial writes lock by map name.
+ */
+export async function lockDefsByName(trx: Executor, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return
+  await sql`select 1 from aspect_def where name = any(${[...names]}::text[]) order by aspect_def_id for key share`.execute(
+    trx,
+  )
 }
 
 /** What a partial write returns to {@link partialWrite}: its result and the rows it touched. */
@@ -20,48 +38,95 @@ export interface PartialWriteOutcome<R> {
   readonly rowsWritten: number
 }
 
+/** What a partial write's body gets: the catalog's new revision, and aspect ids reserved for it. */
+export interface PartialWriteContext {
+  readonly revision: bigint
+  /** The first of the `reserve` aspect ids reserved by this write (unused ones are skipped). */
+  readonly firstAspectId: number
+}
+
 /**
- * Runs one partial write of a catalog in one transaction. The first statement bumps
- * `catalog.revision` by one (`update … returning`, which also locks the catalog row, so partial
- * writers and whole-catalog saves of the same catalog serialise); a missing catalog is a
- * {@link CheapNotFoundError}. `body` then reads and writes with that lock held, and a
+ * Runs one partial write of a catalog in one transaction. The AspectDefs it touches are
+ * share-locked first ({@link lockDefsByName}); then one statement bumps `catalog.revision` by
+ * one and reserves `reserve` aspect ids (`update … returning`, which also locks the catalog row,
+ * so partial writers and whole-catalog saves of the same catalog serialise); a missing catalog
+ * is a {@link CheapNotFoundError}. `body` then reads and writes with those locks held, and a
  * `catalog_revision` row with operation `partial` is written last. Anything thrown rolls the
  * whole call back, the revision bump included.
  */
 export async function partialWrite<R>(
   db: Executor,
   catalogId: string,
-  body: (trx: Executor, revision: bigint) => Promise<PartialWriteOutcome<R>>,
+  /** The AspectDefs (by name) whose data the write touches. */
+  defNames: readonly string[],
+  reserve: number,
+  body: (trx: Transaction<CheapDatabase>, ctx: PartialWriteContext) => Promise<PartialWriteOutcome<R>>,
 ): Promise<R & { readonly revision: bigint }> {
   return db.transaction().execute(async (trx) => {
-    const bumped = await sql<{
-      revision: bigint
-    }>`update catalog set revision = revision + 1 where catalog_id = ${catalogId}::uuid returning revision`.execute(
-      trx,
-    )
-    const revision = bumped.rows[0]?.revision
-    if (revision === undefined) throw catalogNotFound(catalogId)
-    const { result, rowsWritten } = await body(trx, revision)
-    await sql`insert into catalog_revision (catalog_id, revision, operation, rows_written) values (${catalogId}::uuid, ${revision}::int8, 'partial', ${rowsWritten}::int8)`.execute(
-      trx,
-    )
+    await lockDefsByName(trx, defNames)
+    const bumped = await trx
+      .updateTable('catalog')
+      .set((eb) => ({
+        revision: eb('revision', '+', 1n),
+        next_aspect_id: eb('next_aspect_id', '+', BigInt(reserve)),
+      }))
+      .where('catalog_id', '=', catalogId)
+      .returning(['revision', 'next_aspect_id'])
+      .executeTakeFirst()
+    if (bumped === undefined) throw catalogNotFound(catalogId)
+    const revision = bumped.revision
+    const { result, rowsWritten } = await body(trx, {
+      revision,
+      firstAspectId: Number(bumped.next_aspect_id) - reserve,
+    })
+    await trx
+      .insertInto('catalog_revision')
+      .values({
+        catalog_id: catalogId,
+        revision,
+        operation: 'partial',
+        rows_written: BigInt(rowsWritten),
+      })
+      .execute()
     return { ...result, revision }
   })
 }
 
+/** How often a read is tried again when a schema operation dropped a table under it. */
+const READ_ATTEMPTS = 5
+
 /**
- * Runs `body` in one read-only REPEATABLE READ transaction (one consistent snapshot). The catalog
- * is not checked here: {@link requireHierarchy} tells a missing catalog from a missing hierarchy.
+ * Runs `body` in one read-only REPEATABLE READ transaction (one consistent snapshot). A read
+ * whose snapshot still saw a dedicated table that an unmapAspectDef dropped before the read got
+ * to it (SQLSTATE 42P01 on a table the snapshot's own mappings name) is run again in a new
+ * snapshot, which sees the values where they are now: a read never fails because of a schema
+ * operation (docs/LOCKING.md). The catalog is not checked here: {@link requireHierarchy} tells a
+ * missing catalog from a missing hierarchy.
  */
-export async function partialRead<R>(
+export async function readOnlySnapshot<R>(
   db: Executor,
-  body: (trx: Executor) => Promise<R>,
+  body: (trx: Transaction<CheapDatabase>) => Promise<R>,
 ): Promise<R> {
-  return db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .setAccessMode('read only')
-    .execute(body)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute(body)
+    } catch (error) {
+      if (attempt >= READ_ATTEMPTS || !isDroppedDedicatedTable(error)) throw error
+    }
+  }
+}
+
+/** 42P01 (undefined_table) naming a table other than ours: a dedicated table dropped meanwhile. */
+function isDroppedDedicatedTable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const { code, message } = error as { code?: unknown; message?: unknown }
+  if (code !== '42P01' || typeof message !== 'string') return false
+  const table = /relation "(?:[^"]+\.)?([^"]+)" does not exist/.exec(message)?.[1]
+  return table !== undefined && !(table in TABLES)
 }
 
 export function catalogNotFound(catalogId: string): CheapNotFoundError {
@@ -80,28 +145,29 @@ export async function requireHierarchy<T extends HierarchyTypeCode>(
   types: readonly T[],
   call: string,
 ): Promise<StoredHierarchy & { readonly type: T }> {
-  const rows = await sql<{
-    hierarchy_type: HierarchyTypeCode
-    version_number: bigint
-    aspect_def_id: string | null
-  }>`select hierarchy_type, version_number, aspect_def_id from hierarchy where catalog_id = ${catalogId}::uuid and name = ${name}`.execute(
-    trx,
-  )
-  const row = rows.rows[0]
+  const row = await trx
+    .selectFrom('hierarchy')
+    .select(['hierarchy_type', 'version_number', 'aspect_def_id', 'hierarchy_id'])
+    .where('catalog_id', '=', catalogId)
+    .where('name', '=', name)
+    .executeTakeFirst()
   if (row === undefined) {
-    const catalog = await sql`select 1 from catalog where catalog_id = ${catalogId}::uuid`.execute(
-      trx,
-    )
-    if (catalog.rows.length === 0) throw catalogNotFound(catalogId)
+    const catalog = await trx
+      .selectFrom('catalog')
+      .select('revision')
+      .where('catalog_id', '=', catalogId)
+      .executeTakeFirst()
+    if (catalog === undefined) throw catalogNotFound(catalogId)
     const what =
       types.length === 1 && types[0] === 'AM'
-        ? `an AspectMap for the AspectDef '${name}'`
-        : `a hierarchy named ${JSON.stringify(name)}`
+        ? `AspectMap for the AspectDef '${name}'`
+        : `hierarchy named ${JSON.stringify(name)}`
     throw new CheapNotFoundError(`catalog ${catalogId} has no ${what}`)
   }
-  if (!(types as readonly HierarchyTypeCode[]).includes(row.hierarchy_type)) {
+  const type = row.hierarchy_type as HierarchyTypeCode
+  if (!(types as readonly HierarchyTypeCode[]).includes(type)) {
     const wanted = types.map((t) => `${HIERARCHY_TYPES[t].name} (${t})`).join(' or ')
-    const actual = HIERARCHY_TYPES[row.hierarchy_type]
+    const actual = HIERARCHY_TYPES[type]
     throw new CheapValidationError(
       `${call}: hierarchy ${JSON.stringify(name)} of catalog ${catalogId} is an ${actual.name} (${actual.code}), not an ${wanted}`,
       { reason: 'WRONG_HIERARCHY' },
@@ -109,8 +175,9 @@ export async function requireHierarchy<T extends HierarchyTypeCode>(
   }
   return {
     name,
-    type: row.hierarchy_type as T,
+    type: type as T,
     version: row.version_number,
     aspectDefId: row.aspect_def_id,
+    hierarchyId: row.hierarchy_id,
   }
 }

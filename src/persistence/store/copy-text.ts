@@ -1,7 +1,7 @@
 /**
  * PostgreSQL COPY text format: columns separated by tabs, rows by newlines, NULL as `\N`, and
  * backslash, tab, newline and carriage return escaped. Values arrive already encoded for the
- * driver (value-codecs.ts); only their text form and escaping are decided here.
+ * driver (store/codecs/); only their text form and escaping are decided here.
  */
 export function copyField(value: unknown): string {
   if (value === null || value === undefined) return '\\N'
@@ -22,16 +22,9 @@ function escapeText(text: string): string {
   )
 }
 
-/** COPY lines of column-major data with a constant leading column (the catalog id). */
-export function* copyLinesOf(
-  leading: string,
-  data: readonly (readonly unknown[])[],
-): Generator<string> {
-  const rows = data[0]?.length ?? 0
-  const lead = escapeText(leading)
-  for (let r = 0; r < rows; r++) {
-    let line = lead
-    for (const column of data) line += `\t${copyField(column[r])}`
-    yield `${line}\n`
-  }
+/** One COPY line: the catalog id, then the first `width` fields of `row`. */
+export function copyLine(catalogId: string, row: readonly unknown[], width: number): string {
+  let line = catalogId
+  for (let c = 0; c < width; c++) line += `\t${copyField(row[c])}`
+  return `${line}\n`
 }

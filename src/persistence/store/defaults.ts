@@ -1,48 +1,40 @@
 import type { PropertyDef } from '../../model/property-def.ts'
 import type { PropertyTypeCode, PropertyValue, ScalarValue } from '../../model/property-type.ts'
-import { VALUE_CODECS } from './value-codecs.ts'
+import { PROPERTY_TYPE_CODES } from '../../model/property-type.ts'
+import type { CheapRow } from '../schema/database.ts'
+import { CODECS, codecOf, type DefaultColumn } from './codecs/index.ts'
 
 /**
- * A PropertyDef's default lives in `property_def` as an array of the native type (one column per
- * type, plus the DAT zone and BGF scale columns): a single-valued default is a one-element array,
- * a multivalued default the list itself, a null default no array at all.
+ * A PropertyDef's default lives in `property_def` as an array of the native type, in the column
+ * its codec names (plus the DAT zone / BGF scale column): a single-valued default is a
+ * one-element array, a multivalued default the list itself, a null default no array at all.
  */
-export const DEFAULT_COLUMNS: {
-  readonly [T in PropertyTypeCode]: { readonly value: string; readonly extra?: string }
-} = {
-  INT: { value: 'default_integer' },
-  FLT: { value: 'default_float' },
-  BLN: { value: 'default_boolean' },
-  STR: { value: 'default_string' },
-  TXT: { value: 'default_text' },
-  BGI: { value: 'default_big_integer' },
-  BGF: { value: 'default_big_decimal', extra: 'default_big_decimal_scale' },
-  DAT: { value: 'default_date_time', extra: 'default_date_time_zone' },
-  URI: { value: 'default_uri' },
-  UID: { value: 'default_uuid' },
-  CLB: { value: 'default_clob' },
-  BLB: { value: 'default_blob' },
-}
+export const DEFAULT_COLUMNS: readonly DefaultColumn[] = PROPERTY_TYPE_CODES.flatMap((type) => {
+  const codec = CODECS[type]
+  return codec.extra === undefined
+    ? [codec.defaultColumn]
+    : [codec.defaultColumn, codec.extra.defaultColumn]
+})
 
-export const ALL_DEFAULT_COLUMNS: readonly string[] = Object.values(DEFAULT_COLUMNS).flatMap((c) =>
-  c.extra === undefined ? [c.value] : [c.value, c.extra],
-)
-
-/** Column name → array parameter for the def's default (empty when there is none or it is null). */
-export function encodeDefault(def: PropertyDef): Map<string, unknown[]> {
-  const out = new Map<string, unknown[]>()
+/** Column → array for the def's default; empty when there is none or it is null. */
+export function encodeDefault(def: PropertyDef): Map<DefaultColumn, unknown[]> {
+  const out = new Map<DefaultColumn, unknown[]>()
   if (!def.hasDefaultValue || def.defaultValue === null || def.defaultValue === undefined)
     return out
-  const codec = VALUE_CODECS[def.type]
-  const encode = codec.encode as (v: ScalarValue) => unknown
-  const encodeExtra = codec.encodeExtra as ((v: ScalarValue) => unknown) | undefined
+  const codec = codecOf(def.type)
   const elements = (
     def.isMultivalued ? def.defaultValue : [def.defaultValue]
   ) as readonly ScalarValue[]
-  const columns = DEFAULT_COLUMNS[def.type]
-  out.set(columns.value, elements.map(encode))
-  if (columns.extra !== undefined && encodeExtra !== undefined)
-    out.set(columns.extra, elements.map(encodeExtra))
+  out.set(
+    codec.defaultColumn,
+    elements.map((e) => codec.encode(e)),
+  )
+  if (codec.extra !== undefined) {
+    out.set(
+      codec.extra.defaultColumn,
+      elements.map((e) => codec.encodeExtra(e)),
+    )
+  }
   return out
 }
 
@@ -50,16 +42,14 @@ export function encodeDefault(def: PropertyDef): Map<string, unknown[]> {
 export function decodeDefault(
   type: PropertyTypeCode,
   isMultivalued: boolean,
-  hasDefault: boolean,
-  row: Readonly<Record<string, unknown>>,
+  row: Pick<CheapRow<'property_def'>, 'has_default_value' | DefaultColumn>,
 ): PropertyValue | undefined {
-  if (!hasDefault) return undefined
-  const columns = DEFAULT_COLUMNS[type]
-  const raw = row[columns.value] as unknown[] | null
-  if (raw === null || raw === undefined) return null
-  const extras = columns.extra === undefined ? undefined : (row[columns.extra] as unknown[] | null)
-  const codec = VALUE_CODECS[type]
-  const decode = codec.decode as (raw: unknown, extra?: unknown) => ScalarValue
-  const elements = raw.map((element, i) => decode(element, extras?.[i]))
+  if (!row.has_default_value) return undefined
+  const codec = codecOf(type)
+  const raw = row[codec.defaultColumn] as readonly unknown[] | null
+  if (raw === null) return null
+  const extras =
+    codec.extra === undefined ? undefined : (row[codec.extra.defaultColumn] as unknown[] | null)
+  const elements = raw.map((element, i) => codec.decode(element, extras?.[i]))
   return isMultivalued ? Object.freeze(elements) : (elements[0] ?? null)
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely'
+import type { CheapDatabase } from '../schema/database.ts'
 
-type Executor = Kysely<unknown>
+type Executor = Kysely<CheapDatabase>
 
 /**
  * Deletes the catalog's entity rows that no hierarchy refers to any more: every entity of the

@@ -1,11 +1,11 @@
-import { CheapValidationError } from '../../errors.ts'
-import { quoteIdentifier } from '../schema/identifiers.ts'
+import { CheapValidationError } from '../../../errors.ts'
+import { quoteIdentifier } from '../../schema/identifiers.ts'
 
 /** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes. */
 export const MAX_IDENTIFIER_BYTES = 63
 
 /** The columns every dedicated table has besides the property columns. */
-export const ID_COLUMNS = ['catalog_id', 'entity_id', 'aspect_def_id'] as const
+export const ID_COLUMNS = ['catalog_id', 'aspect_id', 'entity_id', 'aspect_def_id'] as const
 /** Names of the absent properties of a row; NULL when none is absent. */
 export const ABSENT_COLUMN = 'cheap_absent'
 
