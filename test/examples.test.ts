@@ -3,12 +3,14 @@
  * README's TypeScript example, on embedded PGlite (DATABASE_URL and PG* unset for the child).
  */
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { readdirSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pathToFileURL } from 'node:url'
-import { ROOT, TSX, removeDir, run, tempDir } from './cli/harness.ts'
+import pg from 'pg'
+import { ROOT, SERVER_URL, TSX, removeDir, run, tempDir } from './cli/harness.ts'
 
 const EXAMPLES = join(ROOT, 'examples')
 
@@ -32,6 +34,13 @@ const EXPECTED: Readonly<Record<string, readonly RegExp[]>> = {
     /^NOT_NULLABLE: .*'title'/m,
     /^INVALID_DECIMAL: .*'price'/m,
   ],
+  'evolve-def.ts': [
+    /^old catalog still has: name$/m,
+    /^com\.example\.item versions stored: v1, v2$/m,
+    /^evolved to v2: added color; moved from v1$/m,
+    /^old catalog now has: name, color$/m,
+    /^refused: property 'name' of com\.example\.item$/m,
+  ],
   'optimistic-locking.ts': [
     /^first save: revision 2$/m,
     /^second save refused: catalog [0-9a-f-]{36} was changed by another writer/m,
@@ -39,8 +48,8 @@ const EXPECTED: Readonly<Record<string, readonly RegExp[]>> = {
   ],
 }
 
-function runTs(file: string) {
-  return run(process.execPath, ['--import', TSX, file], { cwd: ROOT })
+function runTs(file: string, env: Readonly<Record<string, string>> = {}) {
+  return run(process.execPath, ['--import', TSX, file], { cwd: ROOT, env })
 }
 
 describe('examples', { concurrency: 2 }, () => {
@@ -62,6 +71,47 @@ describe('examples', { concurrency: 2 }, () => {
     })
   }
 })
+
+// Every example runs twice against one server database: defs get stable ids and a second run
+// finds its stored self (the README quick start once failed on its second run).
+describe('examples, twice against one server database', { skip: SERVER_URL === undefined }, () => {
+  const database = `cheap_examples_${randomBytes(5).toString('hex')}`
+  let url = ''
+  before(async () => {
+    await admin(`create database ${database}`)
+    const parsed = new URL(SERVER_URL ?? '')
+    parsed.pathname = `/${database}`
+    url = parsed.href
+  })
+  after(async () => admin(`drop database if exists ${database} with (force)`))
+
+  for (const name of Object.keys(EXPECTED).sort()) {
+    it(`examples/${name} runs twice`, async () => {
+      for (const round of [1, 2]) {
+        const result = await runTs(join(EXAMPLES, name), { DATABASE_URL: url })
+        const shown = `round ${round}: exit ${result.code}\n${result.stdout}${result.stderr}`
+        assert.equal(result.code, 0, shown)
+        for (const expected of EXPECTED[name] ?? []) {
+          assert.match(
+            result.stdout.replace(/^database: .*$/m, 'database: embedded (memory)'),
+            expected,
+            shown,
+          )
+        }
+      }
+    })
+  }
+})
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: SERVER_URL })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
 
 describe("the README's TypeScript example", () => {
   let dir = ''

@@ -4,6 +4,8 @@ import { resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { catalogFromJson } from '../json/index.ts'
 import type { Catalog } from '../model/catalog.ts'
+import { catalogEquals } from '../model/equality.ts'
+import type { SaveCatalogResult } from '../persistence/catalog/save-catalog.ts'
 import { PostgresDao } from '../persistence/dao/postgres-dao.ts'
 import { booleanOption } from './args.ts'
 import type { CommandSpec } from './command.ts'
@@ -54,9 +56,14 @@ export const importCommand: CommandSpec = {
           `pass --force to replace it, or remove it first with \`cheap delete ${catalog.globalId}\``,
         )
       }
-      ctx.progress.phase(`saving ${describeSize(catalog)}`)
       const started = performance.now()
-      const result = await dao.saveCatalog(catalog, { force })
+      // Importing what is stored already writes nothing and keeps the revision, as a save of an
+      // unchanged catalog does: holders of the catalog do not conflict for nothing.
+      const same = stored !== null && (await storedEquals(dao, catalog, ctx))
+      if (!same) ctx.progress.phase(`saving ${describeSize(catalog)}`)
+      const result: SaveCatalogResult = same
+        ? { revision: stored, rowsWritten: 0, mode: 'incremental', unchanged: true }
+        : await dao.saveCatalog(catalog, { force })
       const seconds = (performance.now() - started) / 1000
       if (ctx.global.json) {
         ctx.json({
@@ -67,16 +74,31 @@ export const importCommand: CommandSpec = {
         })
       } else {
         ctx.out(catalog.globalId)
-        ctx.info(
-          `${stored === null ? 'imported' : 'replaced'} ${name} as catalog ${catalog.globalId}: ` +
-            `revision ${result.revision}, ${formatCount(result.rowsWritten)} rows in ${seconds.toFixed(1)} s`,
-        )
+        if (result.unchanged) {
+          ctx.info(
+            `unchanged: catalog ${catalog.globalId} already holds what ${name} holds (revision ${result.revision})`,
+          )
+        } else
+          ctx.info(
+            `${stored === null ? 'imported' : 'replaced'} ${name} as catalog ${catalog.globalId}: ` +
+              `revision ${result.revision}, ${formatCount(result.rowsWritten)} rows in ${seconds.toFixed(1)} s`,
+          )
       }
       return EXIT.OK
     } finally {
       await db.close()
     }
   },
+}
+
+async function storedEquals(
+  dao: PostgresDao,
+  catalog: Catalog,
+  ctx: CommandContext,
+): Promise<boolean> {
+  ctx.progress.phase('comparing with the stored catalog')
+  const loaded = await dao.loadCatalog(catalog.globalId)
+  return loaded !== null && catalogEquals(loaded, catalog)
 }
 
 /** "3 hierarchies, 1,204 aspects". */

@@ -48,7 +48,7 @@ export const schemaCommand: CommandSpec = {
     const action = positionals[0] ?? ''
     if (!isAction(action)) {
       throw new UsageError(
-        `unknown schema action '${action}': expected create, drop or status`,
+        `unknown schema action '${action}': expected create, migrate, drop or status`,
         'see `cheap schema --help`',
       )
     }
@@ -66,11 +66,11 @@ export const schemaCommand: CommandSpec = {
         })
         if (ctx.global.json)
           ctx.json({ schema: adapter.schema, database: adapter.target, ...result })
-        else if (result.applied.length === 0)
-          ctx.out(`the CHEAP schema in ${where} is up to date (version ${result.version})`)
-        else if (result.applied.length === 0)
+        else if (result.applied.length > 0)
+          ctx.out(`created the CHEAP schema in ${where}: version ${result.version}`)
+        else if (result.addedAudit)
           ctx.out(`added audit columns to the CHEAP schema in ${where} (version ${result.version})`)
-        else ctx.out(`created the CHEAP schema in ${where}: version ${result.version}`)
+        else ctx.out(`the CHEAP schema in ${where} is up to date (version ${result.version})`)
         return EXIT.OK
       }
       if (action === 'migrate') {

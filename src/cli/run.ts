@@ -1,4 +1,5 @@
 import {
+  CheapConflictError,
   CheapSchemaMismatchError,
   CheapValidationError,
   isCheapError,
@@ -13,6 +14,7 @@ import {
   type OptionSpecs,
 } from './args.ts'
 import { benchCommand } from './cmd-bench.ts'
+import { defsCommand } from './cmd-defs.ts'
 import { deleteCommand } from './cmd-delete.ts'
 import { demoCommand } from './cmd-demo.ts'
 import { exportCommand } from './cmd-export.ts'
@@ -33,6 +35,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   listCommand,
   showCommand,
   deleteCommand,
+  defsCommand,
   demoCommand,
   benchCommand,
 ]
@@ -191,6 +194,9 @@ function hintFor(error: CheapError): string | undefined {
             'drop it with `cheap schema drop` (its catalogs are lost) and create it again'
         : 'create the schema with `cheap schema create` (with the same --url and --schema options)'
     case 'CONFLICT':
+      if (error instanceof CheapConflictError && error.aspectDefName !== undefined) {
+        return `\`cheap defs show ${error.aspectDefName}\` shows its stored versions and how many catalogs use each`
+      }
       return 'someone else changed the catalog: load it again, or pass --force to overwrite it'
     case 'TIMEOUT':
       return 'the database is busy or the work is large: try again, or use a server'

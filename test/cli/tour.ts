@@ -82,7 +82,7 @@ export function tour(target: TourTarget): void {
       )
     })
 
-    it('import --force from stdin replaces it; --json describes the save', async () => {
+    it('import --force from stdin of what is stored writes nothing; --json says so', async () => {
       const text = await readFile(join(FIXTURES, 'full-catalog-compact.json'), 'utf8')
       const result = await run(['import', '-', '--force', '--json'], text)
       expect(result, 0)
@@ -90,8 +90,62 @@ export function tour(target: TourTarget): void {
       assert.equal(json['catalogId'], ID)
       assert.equal(json['file'], 'stdin')
       assert.equal(json['replaced'], true)
-      assert.equal(json['revision'], 2)
+      assert.equal(json['revision'], 1)
+      assert.equal(json['unchanged'], true)
+      assert.equal(json['rowsWritten'], 0)
       assert.equal(result.stderr, '')
+    })
+
+    it('import --force of other contents replaces it: a new revision', async () => {
+      const text = (await readFile(join(FIXTURES, 'full-catalog-compact.json'), 'utf8')).replace(
+        '"John Doe"',
+        '"John Roe"',
+      )
+      assert.match(text, /John Roe/)
+      const result = await run(['import', '-', '--force'], text)
+      expect(result, 0)
+      assert.match(
+        result.stderr,
+        new RegExp(`^replaced stdin as catalog ${ID}: revision 2, \\d+ rows`),
+      )
+    })
+
+    it('defs list and show: the stored AspectDefs, their versions and users', async () => {
+      const list = await run(['defs', 'list', '--json'])
+      expect(list, 0)
+      const defs = JSON.parse(list.stdout) as {
+        name: string
+        catalogs: number
+        versions: { version: number; hash: string }[]
+      }[]
+      assert.deepEqual(
+        defs.map((d) => [d.name, d.catalogs, d.versions.map((v) => v.version)]),
+        [
+          ['document', 1, [1]],
+          ['person', 1, [1]],
+        ],
+      )
+      const text = await run(['defs', 'show', 'person'])
+      expect(text, 0)
+      assert.match(text.stdout, /^aspect def  person$/m)
+      assert.match(text.stdout, /^  1 +-?\d+ +2 +1$/m)
+      assert.match(text.stdout, /^  name +STR +no +-$/m)
+      const json = await run(['defs', 'show', 'person', '--version', '1', '--json'])
+      expect(json, 0)
+      const shown = JSON.parse(json.stdout) as {
+        aspectDef: { hash: string; properties: { name: string }[] }
+      }
+      assert.equal(shown.aspectDef.hash, defs[1]?.versions[0]?.hash)
+      assert.deepEqual(shown.aspectDef.properties.map((p) => p.name).sort(), ['age', 'name'])
+      expect(await run(['defs', 'show', 'person', '--version', '2']), 6)
+      expect(await run(['defs', 'show']), 2)
+    })
+
+    it('defs delete is refused while a catalog uses the def (exit 4)', async () => {
+      const result = await run(['defs', 'delete', 'person'])
+      expect(result, 4)
+      assert.match(result.stderr, new RegExp(`AspectDef 'person' is used by 1 catalog \\(${ID}\\)`))
+      assert.match(result.stderr, /^hint: `cheap defs show person`/m)
     })
 
     it('list --json', async () => {
@@ -132,10 +186,9 @@ export function tour(target: TourTarget): void {
     it('export to stdout is compact JSON, byte for byte', async () => {
       const result = await run(['export', ID])
       expect(result, 0)
-      assert.equal(
-        result.stdout,
-        await readFile(join(FIXTURES, 'full-catalog-compact.json'), 'utf8'),
-      )
+      // The fixture as the forced import above changed it.
+      const fixture = await readFile(join(FIXTURES, 'full-catalog-compact.json'), 'utf8')
+      assert.equal(result.stdout, fixture.replace('"John Doe"', '"John Roe"'))
       assert.equal(result.stderr, '')
     })
 
@@ -153,6 +206,20 @@ export function tour(target: TourTarget): void {
       expect(await run(['delete', ID, '--json']), 6)
       const list = await run(['list', '--json'])
       assert.deepEqual(JSON.parse(list.stdout), [])
+    })
+
+    it('defs delete: once no catalog uses it, the def goes; again is not found', async () => {
+      const result = await run(['defs', 'delete', 'person', '--json'])
+      expect(result, 0)
+      assert.deepEqual(JSON.parse(result.stdout), { aspectDef: 'person', deleted: true })
+      const again = await run(['defs', 'delete', 'person'])
+      expect(again, 6)
+      assert.match(again.stderr, /AspectDef 'person' is not stored in /)
+      const list = await run(['defs', 'list', '--json'])
+      assert.deepEqual(
+        (JSON.parse(list.stdout) as { name: string }[]).map((d) => d.name),
+        ['document'],
+      )
     })
 
     it('schema status, drop, create --audit', async () => {

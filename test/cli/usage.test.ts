@@ -125,7 +125,19 @@ describe('cheap without a database', () => {
       [
         'an unknown schema action',
         ['schema', 'erase'],
-        /unknown schema action 'erase': expected create, drop or status/,
+        /unknown schema action 'erase': expected create, migrate, drop or status/,
+      ],
+      [
+        'an unknown defs action',
+        ['defs', 'drop', 'x'],
+        /unknown defs action 'drop': expected list, show or delete/,
+      ],
+      ['defs show without a name', ['defs', 'show'], /`cheap defs show` needs the name or id/],
+      ['defs list with a name', ['defs', 'list', 'x'], /`cheap defs list` takes no name/],
+      [
+        '--version on defs delete',
+        ['defs', 'delete', 'x', '--version', '1'],
+        /--version belongs to `cheap defs show`/,
       ],
       [
         '--url with --data-dir',
