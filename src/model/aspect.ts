@@ -9,8 +9,34 @@ import { validateValue } from './values/validate-value.ts'
 type Values<D extends AspectDef> = D extends AspectDef<infer Ps> ? AspectValues<Ps> : never
 type Names<D extends AspectDef> = D extends AspectDef<infer Ps> ? PropertyNames<Ps> : never
 
-/** Initial values for {@link createAspect}: any subset of the def's properties. */
-export type AspectInit<D extends AspectDef> = { readonly [K in Names<D>]?: Values<D>[K] }
+/**
+ * The names of the properties every aspect of `D` must have: not nullable and without a default,
+ * as far as the def's type knows (a def known only at run time has none at compile time; the
+ * run-time check in {@link createAspect} covers it).
+ */
+type RequiredNames<D extends AspectDef> =
+  D extends AspectDef<infer Ps>
+    ? {
+        [
+          P in Ps[number] as P extends {
+            readonly isNullable: false
+            readonly hasDefaultValue: false
+          }
+            ? P['name']
+            : never
+        ]: true
+      }
+    : never
+
+/**
+ * Initial values for {@link createAspect}: the required properties (not nullable, no default)
+ * and any subset of the others.
+ */
+export type AspectInit<D extends AspectDef> = {
+  readonly [K in Names<D> as K extends keyof RequiredNames<D> ? K : never]: Values<D>[K]
+} & {
+  readonly [K in Names<D> as K extends keyof RequiredNames<D> ? never : K]?: Values<D>[K]
+}
 
 /**
  * One entity's record of one AspectDef. A property is in one of three states: *absent* (never
@@ -222,11 +248,13 @@ export function checkRequiredProperties(aspect: Aspect): void {
 export function createAspect<D extends AspectDef>(
   def: D,
   entityId: EntityId | string,
-  values: AspectInit<D> = {},
+  ...[values]: keyof RequiredNames<D> extends never
+    ? [values?: AspectInit<D>]
+    : [values: AspectInit<D>]
 ): Aspect<D> {
   const aspect = Aspect.restore(def, toEntityId(entityId), new Map())
   // An explicit `undefined` is refused like in set(): omit the property, or pass null.
-  for (const [name, value] of Object.entries(values) as [string, PropertyValue][]) {
+  for (const [name, value] of Object.entries(values ?? {}) as [string, PropertyValue][]) {
     ;(aspect as Aspect).set(name, value)
   }
   checkRequiredProperties(aspect)

@@ -29,6 +29,8 @@ export * from './hierarchy/index.ts'
 export {
   PropertyDef,
   createPropertyDef,
+  type LiteralPropertyDef,
+  type PropertyDefInput,
   type PropertyDefOptions,
   type PropertyDefValue,
   type ValueFor,

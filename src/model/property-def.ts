@@ -173,6 +173,23 @@ type FlagOf<O, K extends string, Default extends boolean> = K extends keyof O
 
 export type MultivaluedOf<O> = FlagOf<O, 'isMultivalued', false>
 export type NullableOf<O> = FlagOf<O, 'isNullable', true>
+/** `true` when the options give a default, `false` when they omit it, else `boolean`. */
+export type HasDefaultOf<O> = 'defaultValue' extends keyof O
+  ? undefined extends O['defaultValue' & keyof O]
+    ? boolean
+    : true
+  : false
+
+/**
+ * A {@link PropertyDef} made from a literal: it also knows at compile time whether it has a
+ * default, so {@link createAspect} can require the non-nullable properties that have none.
+ */
+export type LiteralPropertyDef<O extends PropertyDefInput> = PropertyDef<
+  O['name'],
+  O['type'],
+  MultivaluedOf<O>,
+  NullableOf<O>
+> & { readonly hasDefaultValue: HasDefaultOf<O> }
 
 /**
  * Creates a frozen {@link PropertyDef}; name, type and flags are inferred as literal types so
@@ -188,8 +205,8 @@ export type NullableOf<O> = FlagOf<O, 'isNullable', true>
  */
 export function createPropertyDef<const O extends PropertyDefInput>(
   options: O & { readonly defaultValue?: ValueFor<O['type'], MultivaluedOf<O>, NullableOf<O>> },
-): PropertyDef<O['name'], O['type'], MultivaluedOf<O>, NullableOf<O>> {
+): LiteralPropertyDef<O> {
   return PropertyDef.create(
     options as unknown as PropertyDefOptions<O['name'], O['type'], MultivaluedOf<O>, NullableOf<O>>,
-  )
+  ) as LiteralPropertyDef<O>
 }

@@ -157,7 +157,7 @@ describe('Aspect', () => {
     })
 
     it('rejects an aspect for an entity id that is not a canonical UUID', () => {
-      assertCheapError(() => createAspect(personDef(), 'ALICE'), {
+      assertCheapError(() => createAspect(personDef(), 'ALICE', { name: 'Alice' }), {
         code: 'VALIDATION',
         reason: 'INVALID_UUID',
         message: ['ALICE'],

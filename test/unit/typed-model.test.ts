@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
+  CheapValidationError,
   createAspect,
   createAspectDef,
   createPropertyDef,
@@ -23,6 +24,22 @@ const book = createAspectDef({
 })
 
 describe('typed aspects', () => {
+  it('requires the non-nullable properties without a default in createAspect', () => {
+    assert.throws(
+      // @ts-expect-error title (not nullable, no default) is missing
+      () => createAspect(book, newEntityId(), { tags: ['sf'] }),
+      (e) => e instanceof CheapValidationError && e.reason === 'MISSING_PROPERTY',
+    )
+    assert.throws(
+      // @ts-expect-error tags (not nullable, no default) is missing
+      () => createAspect(book, newEntityId(), { title: 'Dune' }),
+      (e) => e instanceof CheapValidationError && e.reason === 'MISSING_PROPERTY',
+    )
+    // A nullable property and one with a default may be left out.
+    const minimal = createAspect(book, newEntityId(), { title: 'Dune', tags: [] })
+    assert.equal(minimal.get('price'), '0.00')
+  })
+
   it('types reads and writes from the AspectDef literal', () => {
     const aspect = createAspect(book, newEntityId(), { title: 'Dune', tags: ['sf'] })
     const title: string | undefined = aspect.get('title')
