@@ -254,7 +254,8 @@ export function createAspect<D extends AspectDef>(
 ): Aspect<D> {
   const aspect = Aspect.restore(def, toEntityId(entityId), new Map())
   // An explicit `undefined` is refused like in set(): omit the property, or pass null.
-  for (const [name, value] of Object.entries(values ?? {}) as [string, PropertyValue][]) {
+  const init: Readonly<Record<string, PropertyValue>> = values ?? {}
+  for (const [name, value] of Object.entries(init)) {
     ;(aspect as Aspect).set(name, value)
   }
   checkRequiredProperties(aspect)

@@ -81,7 +81,7 @@ describe('Aspect', () => {
 
     it('rejects a wrong value in the initial values, naming def, property and value', () => {
       assertRejected(
-        () => createAspect(personDef(), ALICE, { name: 'Alice', age: 42 as unknown as bigint }),
+        () => createAspect(personDef(), ALICE, { name: 'Alice', age: 42 }),
         'WRONG_TYPE',
         {
           ...person,
