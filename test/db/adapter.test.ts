@@ -94,7 +94,8 @@ describe('PostgresAdapter: choosing and opening a database', () => {
         `postgres://app:***@127.0.0.1:${port}`,
       )
       assert.match(error.message, /no answer .* within 300 ms/)
-      assert.ok(performance.now() - started < 5_000)
+      // Bounded (without the timeout it would wait forever); wide, for a busy machine.
+      assert.ok(performance.now() - started < 30_000)
     } finally {
       for (const socket of sockets) socket.destroy()
       server.close()

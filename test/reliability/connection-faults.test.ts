@@ -28,7 +28,7 @@ forEachBackend('reliability: health check and closed adapters', (backend) => {
   it('healthCheck answers with the latency and the server version', async () => {
     const health = await db.adapter.healthCheck()
     assert.equal(health.ok, true)
-    assert.ok(health.latencyMs >= 0 && health.latencyMs < 5_000, `${health.latencyMs} ms`)
+    assert.ok(health.latencyMs >= 0 && Number.isFinite(health.latencyMs), `${health.latencyMs} ms`)
     assert.match(health.serverVersion, /^\d+(\.\d+)?/)
   })
 
@@ -82,7 +82,7 @@ describeOnServer('reliability: connection faults', (url) => {
     ]) {
       const started = performance.now()
       const error = await rejectsWith(
-        () => PostgresAdapter.create(target, { connectTimeoutMs: 2_000 }),
+        () => PostgresAdapter.create(target, { connectTimeoutMs: 60_000 }),
         {
           code: 'CONNECTION',
           message: [
@@ -95,7 +95,8 @@ describeOnServer('reliability: connection faults', (url) => {
       assert.ok(!error.message.includes('s3cret'), 'the password never appears')
       assert.ok(error instanceof CheapConnectionError)
       assert.equal(error.target, 'postgres://app:***@127.0.0.1:1/cheap')
-      assert.ok(performance.now() - started < 2_000)
+      // Refused at once, not after the (long) connect timeout.
+      assert.ok(performance.now() - started < 30_000)
     }
   })
 
@@ -126,7 +127,8 @@ describeOnServer('reliability: connection faults', (url) => {
         )
         const elapsed = performance.now() - started
         assert.ok(elapsed >= connectTimeoutMs * 0.9, `gave up too early: ${elapsed} ms`)
-        assert.ok(elapsed < connectTimeoutMs + 1_500, `took ${elapsed} ms`)
+        // Bounded (without the timeout it would wait forever); wide, for a busy machine.
+        assert.ok(elapsed < connectTimeoutMs + 20_000, `took ${elapsed} ms`)
       }
     } finally {
       for (const s of sockets) s.destroy()
@@ -155,7 +157,7 @@ describeOnServer('reliability: connection faults', (url) => {
     target.host = `127.0.0.1:${port}`
     const adapter = await PostgresAdapter.create(
       { connectionString: target.toString() },
-      { schema, poolSize: 2, connectTimeoutMs: 1_000 },
+      { schema, poolSize: 2, connectTimeoutMs: 60_000 },
     )
     try {
       const dao = new PostgresDao(adapter)
@@ -165,7 +167,8 @@ describeOnServer('reliability: connection faults', (url) => {
       for (const call of [() => adapter.healthCheck(), () => dao.loadCatalog(catalog.globalId)]) {
         const started = performance.now()
         await rejectsWith(call, { code: 'CONNECTION', message: [`127.0.0.1:${port}`] })
-        assert.ok(performance.now() - started < 3_000)
+        // At once, not after the 60 s connect timeout.
+        assert.ok(performance.now() - started < 30_000)
       }
       await proxy.start(port) // back
       assert.equal((await adapter.healthCheck()).ok, true)
@@ -212,7 +215,7 @@ describeOnServer('reliability: connection faults', (url) => {
       const error = await rejectsWith(
         async () => {
           try {
-            await sql`select pg_sleep(2)`.execute(adapter.db)
+            await sql`select pg_sleep(60)`.execute(adapter.db)
           } catch (e) {
             throw adapter.mapError(e, 'sleeping')
           }
@@ -220,7 +223,8 @@ describeOnServer('reliability: connection faults', (url) => {
         { code: 'TIMEOUT', message: ['sleeping', '57014', 'statement timeout'] },
       )
       assert.ok(error instanceof CheapTimeoutError)
-      assert.ok(performance.now() - started < 1_500)
+      // The statement timeout ended it, not the 60 s sleep.
+      assert.ok(performance.now() - started < 30_000)
       // Through the DAO: a save and a partial write blocked by another session's row lock.
       const dao = new PostgresDao(adapter)
       const catalog = createCatalog()
@@ -250,7 +254,8 @@ describeOnServer('reliability: connection faults', (url) => {
         code: 'TIMEOUT',
         message: ['adding to entity list "list"'],
       })
-      assert.ok(performance.now() - blocked < 2_500)
+      // The lock is held until release(): only the statement timeout can have ended them.
+      assert.ok(performance.now() - blocked < 30_000)
       release()
       await holding
       assert.equal(
@@ -296,7 +301,8 @@ describeOnServer('reliability: connection faults', (url) => {
         })
         assert.ok(error instanceof CheapTimeoutError)
         const elapsed = performance.now() - started
-        assert.ok(elapsed >= 350 && elapsed < 2_000, `${elapsed} ms`)
+        // The pool is held until release(): only poolTimeoutMs can have ended the wait.
+        assert.ok(elapsed >= 350 && elapsed < 30_000, `${elapsed} ms`)
       }
       release()
       await holding
