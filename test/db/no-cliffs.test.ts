@@ -3,7 +3,7 @@
  * 200,000-entity list it could never load again (the loader spread it into `add(...)`), refused
  * trees deeper than about 800 levels (a unique index on each node's full path), and checked tree
  * parents with a hashed NOT IN that went quadratic past work_mem. Sizes here are what CI affords;
- * `npm run bench -- --scale` goes to a million entities.
+ * `npm run bench:scale` goes to a million entities.
  */
 import assert from 'node:assert/strict'
 import { after, before, it } from 'node:test'

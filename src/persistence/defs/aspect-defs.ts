@@ -5,13 +5,18 @@ import type { AspectDef } from '../../model/aspect-def.ts'
 import { isEntityId } from '../../model/entity.ts'
 import { checkName } from '../../model/names.ts'
 import type { PropertyDef } from '../../model/property-def.ts'
-import { describeMapping, lockDefForSchemaChange, type AspectTableMapping } from '../mapping/map-aspect-def.ts'
+import {
+  describeMapping,
+  lockDefForSchemaChange,
+  type AspectTableMapping,
+} from '../mapping/map-aspect-def.ts'
 import { deleteMapping, replaceColumnMappings } from '../mapping/mapping-store.ts'
 import { addColumns } from '../mapping/dedicated-ddl.ts'
 import { moveIntoTable } from '../mapping/move-values.ts'
 import type { CheapDatabase } from '../schema/database.ts'
 import { codecOf, VALUE_TABLE_NAMES } from '../store/codecs/index.ts'
 import {
+  generationOf,
   loadVersions,
   refusal,
   resolveDefs,
@@ -59,19 +64,24 @@ async function findIdentity(
   return (await query.execute())[0]
 }
 
-async function versionsOf(db: Db, defIds: readonly string[], cache: DefVersionCache): Promise<Map<string, StoredVersion[]>> {
+async function versionsOf(
+  db: Db,
+  defIds: readonly string[],
+  cache: DefVersionCache,
+): Promise<Map<string, StoredVersion[]>> {
   const out = new Map<string, StoredVersion[]>()
   if (defIds.length === 0) return out
   const rows = await db
-    .selectFrom('aspect_def_version')
-    .select(['aspect_def_id', 'version', 'hash_version'])
-    .where('aspect_def_id', '=', sql<string>`any(${[...defIds]}::uuid[])`)
-    .orderBy('aspect_def_id')
-    .orderBy('version')
+    .selectFrom('aspect_def_version as v')
+    .innerJoin('aspect_def as d', 'd.aspect_def_id', 'v.aspect_def_id')
+    .select(['v.aspect_def_id', 'v.version', generationOf('d').as('generation')])
+    .where('v.aspect_def_id', '=', sql<string>`any(${[...defIds]}::uuid[])`)
+    .orderBy('v.aspect_def_id')
+    .orderBy('v.version')
     .execute()
   const loaded = await loadVersions(
     db,
-    rows.map((r) => ({ defId: r.aspect_def_id, version: r.version, hash: r.hash_version })),
+    rows.map((r) => ({ defId: r.aspect_def_id, version: r.version, generation: r.generation })),
     cache,
   )
   for (const r of rows) {
@@ -84,8 +94,16 @@ async function versionsOf(db: Db, defIds: readonly string[], cache: DefVersionCa
 
 /** Every stored AspectDef, by name, with its versions and where they are used. */
 export async function listAspectDefs(db: Db, cache: DefVersionCache): Promise<AspectDefInfo[]> {
-  const defs = await db.selectFrom('aspect_def').select(['aspect_def_id', 'name']).orderBy('name').execute()
-  const versions = await versionsOf(db, defs.map((d) => d.aspect_def_id), cache)
+  const defs = await db
+    .selectFrom('aspect_def')
+    .select(['aspect_def_id', 'name'])
+    .orderBy('name')
+    .execute()
+  const versions = await versionsOf(
+    db,
+    defs.map((d) => d.aspect_def_id),
+    cache,
+  )
   const usage = await db
     .selectFrom('catalog_aspect_def')
     .select(['aspect_def_id', 'version', (eb) => eb.fn.countAll<bigint>().as('n')])
@@ -110,7 +128,10 @@ export async function listAspectDefs(db: Db, cache: DefVersionCache): Promise<As
       mapping:
         mapping === undefined
           ? null
-          : describeMapping(mapping, list.find((v) => v.version === mapping.version)),
+          : describeMapping(
+              mapping,
+              list.find((v) => v.version === mapping.version),
+            ),
     }
   })
 }
@@ -129,7 +150,8 @@ export async function loadAspectDef(
 ): Promise<StoredVersion | null> {
   const identity = await findIdentity(db, nameOrId)
   if (identity === undefined) return null
-  const list = (await versionsOf(db, [identity.aspect_def_id], cache)).get(identity.aspect_def_id) ?? []
+  const list =
+    (await versionsOf(db, [identity.aspect_def_id], cache)).get(identity.aspect_def_id) ?? []
   if (options.version === undefined) return list.at(-1) ?? null
   return list.find((v) => v.version === options.version) ?? null
 }
@@ -155,7 +177,8 @@ export async function deleteAspectDef(
     .execute()
   if (users.length > 0) {
     const ids = users.map((u) => u.catalog_id)
-    const shown = ids.slice(0, 10).join(', ') + (ids.length > 10 ? `, … (${ids.length} in all)` : '')
+    const shown =
+      ids.slice(0, 10).join(', ') + (ids.length > 10 ? `, … (${ids.length} in all)` : '')
     throw new CheapConflictError(
       `AspectDef '${identity.name}' is used by ${ids.length} catalog${ids.length === 1 ? '' : 's'} (${shown}); remove its AspectMap from them (or delete them) first`,
       { aspectDefName: identity.name, catalogIds: ids },
@@ -253,7 +276,12 @@ export async function evolveAspectDef(
     const why = refusal(from, def)
     const catalogs = pins.filter((p) => p.version === version).map((p) => p.catalog_id)
     if (why !== undefined) {
-      const error = shapeConflict(def, from, why, `catalogs ${catalogs.join(', ')} use version ${version}`)
+      const error = shapeConflict(
+        def,
+        from,
+        why,
+        `catalogs ${catalogs.join(', ')} use version ${version}`,
+      )
       throw new CheapConflictError(error.message, {
         aspectDefName: def.name,
         ...(why.property === undefined ? {} : { propertyName: why.property }),
@@ -305,7 +333,8 @@ export async function evolveAspectDef(
       .filter((p) => target.slotOf(p.def.name) !== p.slot)
       .map((p) => p.slot)
     const inGeneric = mapping === undefined || mapping.isReadOnly || mapping.version !== pin.version
-    if (gone.length > 0 && inGeneric) await deleteSlotValues(trx, pin.catalog_id, def.globalId, gone)
+    if (gone.length > 0 && inGeneric)
+      await deleteSlotValues(trx, pin.catalog_id, def.globalId, gone)
     if (inGeneric && mappedNow !== undefined) intoTable.push(pin.catalog_id)
     await trx
       .updateTable('catalog_aspect_def')
@@ -321,7 +350,12 @@ export async function evolveAspectDef(
       .executeTakeFirstOrThrow()
     await trx
       .insertInto('catalog_revision')
-      .values({ catalog_id: pin.catalog_id, revision: bumped.revision, operation: 'evolve', rows_written: 0n })
+      .values({
+        catalog_id: pin.catalog_id,
+        revision: bumped.revision,
+        operation: 'evolve',
+        rows_written: 0n,
+      })
       .execute()
     moved.push({ catalogId: pin.catalog_id, fromVersion: pin.version, revision: bumped.revision })
   }
@@ -374,24 +408,41 @@ async function checkValuesFit(
       .where('aspect_def_id', '=', def.globalId)
       .where('catalog_id', '=', sql<string>`any(${[...catalogs]}::uuid[])`)
       .execute()
-    if (holders.length > 0) throw requiredConflict(def, required[0] as PropertyDef, holders.map((h) => h.catalog_id))
+    if (holders.length > 0)
+      throw requiredConflict(
+        def,
+        required[0] as PropertyDef,
+        holders.map((h) => h.catalog_id),
+      )
   }
   for (const p of def.propertyDefs()) {
     const slot = from.slotOf(p.name)
     const before = from.properties.find((x) => x.def.name === p.name)?.def
     if (slot === undefined || before === undefined || p.isNullable || !before.isNullable) continue
     const table = p.isMultivalued ? 'property_list' : codecOf(p.type).table
-    const nulls = await sql<{ catalog_id: string }>`select distinct catalog_id from ${sql.id(table)} where catalog_id = any(${[...catalogs]}::uuid[]) and property_id = ${slot} and ${sql.id(p.isMultivalued ? 'length' : 'value')} is null`.execute(trx)
+    const nulls = await sql<{
+      catalog_id: string
+    }>`select distinct catalog_id from ${sql.id(table)} where catalog_id = any(${[...catalogs]}::uuid[]) and property_id = ${slot} and ${sql.id(p.isMultivalued ? 'length' : 'value')} is null`.execute(
+      trx,
+    )
     if (nulls.rows.length > 0) {
       throw new CheapConflictError(
         `evolveAspectDef '${def.name}': property '${p.name}' becomes non-nullable, and catalogs ${nulls.rows.map((r) => r.catalog_id).join(', ')} hold null values of it; set them first`,
-        { aspectDefName: def.name, propertyName: p.name, catalogIds: nulls.rows.map((r) => r.catalog_id) },
+        {
+          aspectDefName: def.name,
+          propertyName: p.name,
+          catalogIds: nulls.rows.map((r) => r.catalog_id),
+        },
       )
     }
   }
 }
 
-function requiredConflict(def: AspectDef, prop: PropertyDef, catalogs: readonly string[]): CheapConflictError {
+function requiredConflict(
+  def: AspectDef,
+  prop: PropertyDef,
+  catalogs: readonly string[],
+): CheapConflictError {
   return new CheapConflictError(
     `evolveAspectDef '${def.name}': property '${prop.name}' is added as required (not nullable, no default), and catalogs ${catalogs.join(', ')} hold aspects that would lack it; give it a default or make it nullable`,
     { aspectDefName: def.name, propertyName: prop.name, catalogIds: catalogs },

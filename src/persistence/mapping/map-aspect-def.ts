@@ -113,17 +113,21 @@ export async function lockDefForSchemaChange(trx: Db, name: string): Promise<str
 }
 
 /** The latest stored version of a def. */
-export async function latestVersion(db: Db, defId: string, cache: DefVersionCache): Promise<StoredVersion> {
+export async function latestVersion(
+  db: Db,
+  defId: string,
+  cache: DefVersionCache,
+): Promise<StoredVersion> {
   const rows = await db
     .selectFrom('aspect_def_version')
-    .select(['version', 'hash_version'])
+    .select(['version'])
     .where('aspect_def_id', '=', defId)
     .orderBy('version', 'desc')
     .limit(1)
     .execute()
   const row = rows[0]
   if (row === undefined) throw new Error(`internal: AspectDef ${defId} has no version`)
-  const versions = await loadVersions(db, [{ defId, version: row.version, hash: row.hash_version }], cache)
+  const versions = await loadVersions(db, [{ defId, version: row.version }], cache)
   return versionIn(versions, defId, row.version)
 }
 
@@ -171,9 +175,12 @@ export async function mapAspectDef(
   }
   const other = (await readMappings(trx, { table }))[0]
   if (other !== undefined) {
-    throw new CheapConflictError(`table ${JSON.stringify(table)} already holds AspectDef '${other.defName}'`, {
-      aspectDefName: name,
-    })
+    throw new CheapConflictError(
+      `table ${JSON.stringify(table)} already holds AspectDef '${other.defName}'`,
+      {
+        aspectDefName: name,
+      },
+    )
   }
   const layout = planLayout(table, version, options.columns)
   const columns = await readTableColumns(trx, table)
@@ -189,7 +196,9 @@ export async function mapAspectDef(
         { aspectDefName: name },
       )
     }
-    const rows = await sql<{ any: boolean }>`select exists (select 1 from ${sql.id(table)}) as any`.execute(trx)
+    const rows = await sql<{
+      any: boolean
+    }>`select exists (select 1 from ${sql.id(table)}) as any`.execute(trx)
     if (rows.rows[0]?.any === true) {
       throw new CheapConflictError(
         `table ${JSON.stringify(table)} exists and is not empty; empty or drop it before mapping AspectDef '${name}' to it`,
@@ -236,7 +245,11 @@ export async function unmapAspectDef(
     return { aspectsMoved: 0, dropAfterCommit: undefined }
   }
   const versions = await loadVersions(trx, [{ defId, version: mapping.version }], cache)
-  const aspectsMoved = await moveOutOfTable(trx, versionIn(versions, defId, mapping.version), mapping)
+  const aspectsMoved = await moveOutOfTable(
+    trx,
+    versionIn(versions, defId, mapping.version),
+    mapping,
+  )
   await deleteMapping(trx, defId)
   return { aspectsMoved, dropAfterCommit: (options.dropTable ?? true) ? mapping.table : undefined }
 }

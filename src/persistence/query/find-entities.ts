@@ -14,7 +14,13 @@ import {
 import type { CheapDatabase } from '../schema/database.ts'
 import { readOnlySnapshot } from '../store/catalog-lock.ts'
 import { codecOf } from '../store/codecs/index.ts'
-import { loadVersions, versionIn, type DefVersionCache, type StoredVersion } from '../store/def-versions.ts'
+import {
+  generationOf,
+  loadVersions,
+  versionIn,
+  type DefVersionCache,
+  type StoredVersion,
+} from '../store/def-versions.ts'
 import { q } from '../store/dedicated/names.ts'
 import { readMappings, type DedicatedTable } from '../store/dedicated/table.ts'
 import { checkPredicate, propertyOf } from './checked.ts'
@@ -197,21 +203,26 @@ export async function indexProperty(
   const stored = await db
     .selectFrom('aspect_def as d')
     .innerJoin('aspect_def_version as v', 'v.aspect_def_id', 'd.aspect_def_id')
-    .select(['d.aspect_def_id', 'v.version', 'v.hash_version'])
+    .select(['d.aspect_def_id', 'v.version', generationOf('d').as('generation')])
     .where('d.name', '=', aspectDefName)
     .orderBy('v.version', 'desc')
     .execute()
-  if (stored.length === 0) throw new CheapNotFoundError(`no AspectDef named '${aspectDefName}' is stored`)
+  if (stored.length === 0)
+    throw new CheapNotFoundError(`no AspectDef named '${aspectDefName}' is stored`)
   const versions = await loadVersions(
     db,
-    stored.map((v) => ({ defId: v.aspect_def_id, version: v.version, hash: v.hash_version })),
+    stored.map((v) => ({ defId: v.aspect_def_id, version: v.version, generation: v.generation })),
     cache,
   )
   const version =
     stored
       .map((v) => versionIn(versions, v.aspect_def_id, v.version))
       .find((v) => v.slotOf(propertyName) !== undefined) ??
-    versionIn(versions, (stored[0] as { aspect_def_id: string }).aspect_def_id, (stored[0] as { version: number }).version)
+    versionIn(
+      versions,
+      (stored[0] as { aspect_def_id: string }).aspect_def_id,
+      (stored[0] as { version: number }).version,
+    )
   const def = version.toAspectDef()
   const prop = propertyOf(def, propertyName)
   const slot = version.slotOf(prop.name) as number

@@ -8,7 +8,13 @@ import type { CheapDatabase } from '../schema/database.ts'
 import { readAspectValues } from './aspect-store.ts'
 import { AspectAssembler } from './aspect-values.ts'
 import { requireHierarchy } from './catalog-lock.ts'
-import { loadVersions, versionIn, type DefVersionCache, type StoredVersion } from './def-versions.ts'
+import {
+  generationOf,
+  loadVersions,
+  versionIn,
+  type DefVersionCache,
+  type StoredVersion,
+} from './def-versions.ts'
 import { readMappings, type DedicatedTable } from './dedicated/table.ts'
 
 type Db = Kysely<CheapDatabase>
@@ -27,12 +33,12 @@ export async function storedMapVersion(
   const row = await trx
     .selectFrom('hierarchy as h')
     .innerJoin('catalog_aspect_def as p', (join) =>
-      join.onRef('p.catalog_id', '=', 'h.catalog_id').onRef('p.aspect_def_id', '=', 'h.aspect_def_id'),
+      join
+        .onRef('p.catalog_id', '=', 'h.catalog_id')
+        .onRef('p.aspect_def_id', '=', 'h.aspect_def_id'),
     )
-    .innerJoin('aspect_def_version as v', (join) =>
-      join.onRef('v.aspect_def_id', '=', 'p.aspect_def_id').onRef('v.version', '=', 'p.version'),
-    )
-    .select(['p.aspect_def_id', 'p.version', 'v.hash_version'])
+    .innerJoin('aspect_def as d', 'd.aspect_def_id', 'p.aspect_def_id')
+    .select(['p.aspect_def_id', 'p.version', generationOf('d').as('generation')])
     .where('h.catalog_id', '=', catalogId)
     .where('h.name', '=', name)
     .where('h.hierarchy_type', '=', 'AM')
@@ -43,7 +49,7 @@ export async function storedMapVersion(
   }
   const versions = await loadVersions(
     trx,
-    [{ defId: row.aspect_def_id, version: row.version, hash: row.hash_version }],
+    [{ defId: row.aspect_def_id, version: row.version, generation: row.generation }],
     cache,
   )
   return versionIn(versions, row.aspect_def_id, row.version)
@@ -103,11 +109,18 @@ export function checkDefArgument(
   call: string,
   aspectDef: AspectDef | string,
 ): { readonly name: string; readonly def: AspectDef | undefined } {
-  if (typeof aspectDef === 'string') return { name: checkName('AspectDef', aspectDef), def: undefined }
-  if (!(aspectDef instanceof Object) || typeof (aspectDef as { name?: unknown }).name !== 'string') {
-    throw new CheapValidationError(`${call}: expected an AspectDef or its name, got ${describe(aspectDef)}`, {
-      reason: 'INVALID_ARGUMENT',
-    })
+  if (typeof aspectDef === 'string')
+    return { name: checkName('AspectDef', aspectDef), def: undefined }
+  if (
+    !(aspectDef instanceof Object) ||
+    typeof (aspectDef as { name?: unknown }).name !== 'string'
+  ) {
+    throw new CheapValidationError(
+      `${call}: expected an AspectDef or its name, got ${describe(aspectDef)}`,
+      {
+        reason: 'INVALID_ARGUMENT',
+      },
+    )
   }
   return { name: aspectDef.name, def: aspectDef }
 }

@@ -17,6 +17,8 @@ export class StoredVersion {
   readonly name: string
   readonly version: number
   readonly hash: bigint
+  /** The generation of the def identity row this was read with (see DefVersionCache). */
+  readonly generation: string
   readonly isReadable: boolean
   readonly isWritable: boolean
   readonly canAddProperties: boolean
@@ -40,6 +42,7 @@ export class StoredVersion {
     this.isWritable = row.is_writable
     this.canAddProperties = row.can_add_properties
     this.canRemoveProperties = row.can_remove_properties
+    this.generation = row.generation
     this.properties = properties
     this.#slots = new Map(properties.map((p) => [p.def.name, p.slot]))
     this.#bySlot = new Map(properties.map((p) => [p.slot, p.def]))
@@ -90,16 +93,21 @@ type VersionRow = Pick<
   | 'is_writable'
   | 'can_add_properties'
   | 'can_remove_properties'
-> & { readonly name: string }
+> & { readonly name: string; readonly generation: string }
 
-/** Versions by `defId:version`; immutable rows, so entries never go stale except by deletion. */
+/**
+ * Versions by `defId:version`. Version rows are immutable, but a def can be deleted and stored
+ * again (by any process, or by `PostgresSchema.truncate`) with the same id and version numbers
+ * and new property slots: every entry is therefore tied to the **generation** of its def's
+ * identity row (that row's `xmin`, which a new row never shares with a deleted one) and is only
+ * used for the same generation.
+ */
 export class DefVersionCache {
   readonly #versions = new Map<string, StoredVersion>()
 
-  get(defId: string, version: number, hash?: bigint): StoredVersion | undefined {
+  get(defId: string, version: number, generation: string): StoredVersion | undefined {
     const found = this.#versions.get(key(defId, version))
-    // A def deleted and created again (by anyone) may reuse a version number for another shape.
-    return found === undefined || (hash !== undefined && found.hash !== hash) ? undefined : found
+    return found === undefined || found.generation !== generation ? undefined : found
   }
 
   set(version: StoredVersion): void {
@@ -110,22 +118,59 @@ export class DefVersionCache {
   forget(defId: string): void {
     for (const k of this.#versions.keys()) if (k.startsWith(`${defId}:`)) this.#versions.delete(k)
   }
+
+  /** Forgets everything (the store was emptied or dropped). */
+  clear(): void {
+    this.#versions.clear()
+  }
+}
+
+/**
+ * The generation of a def's identity row, for {@link loadVersions}: select it with the def's
+ * other columns (`generationOf('d')` for `aspect_def as d`) so checking the cache costs nothing.
+ */
+export function generationOf(alias: string) {
+  return sql<string>`${sql.ref(`${alias}.xmin`)}::text`
 }
 
 function key(defId: string, version: number): string {
   return `${defId}:${version}`
 }
 
-/** Reads versions (with their properties) that the cache lacks; returns all asked for. */
+/** A version to load; `generation` (see {@link generationOf}) when the caller read it already. */
+export interface WantedVersion {
+  readonly defId: string
+  readonly version: number
+  readonly generation?: string | null | undefined
+}
+
+/**
+ * Reads versions (with their properties) that the cache lacks; returns all asked for. Cache
+ * entries are checked against their def's generation, read here in one small statement for the
+ * callers that did not select it with their own rows.
+ */
 export async function loadVersions(
   db: Db,
-  wanted: readonly { readonly defId: string; readonly version: number; readonly hash?: bigint }[],
+  wanted: readonly WantedVersion[],
   cache: DefVersionCache,
 ): Promise<Map<string, StoredVersion>> {
   const out = new Map<string, StoredVersion>()
+  if (wanted.length === 0) return out
+  const generations = new Map<string, string>()
+  for (const w of wanted)
+    if (typeof w.generation === 'string') generations.set(w.defId, w.generation)
+  const unknown = [...new Set(wanted.map((w) => w.defId))].filter((id) => !generations.has(id))
+  if (unknown.length > 0) {
+    const rows = await db
+      .selectFrom('aspect_def as d')
+      .select(['d.aspect_def_id', generationOf('d').as('generation')])
+      .where('d.aspect_def_id', '=', sql<string>`any(${unknown}::uuid[])`)
+      .execute()
+    for (const r of rows) generations.set(r.aspect_def_id, r.generation)
+  }
   const missing = new Set<string>()
   for (const w of wanted) {
-    const found = cache.get(w.defId, w.version, w.hash)
+    const found = cache.get(w.defId, w.version, generations.get(w.defId) ?? '')
     if (found === undefined) missing.add(w.defId)
     else out.set(key(w.defId, w.version), found)
   }
@@ -144,6 +189,7 @@ export async function loadVersions(
       'v.is_writable',
       'v.can_add_properties',
       'v.can_remove_properties',
+      generationOf('d').as('generation'),
     ])
     .where('v.aspect_def_id', '=', sql<string>`any(${defIds}::uuid[])`)
     .execute()
@@ -169,8 +215,10 @@ export async function loadVersions(
     }))
     cache.set(new StoredVersion(row, properties))
   }
+  // What was just read is the truth for these defs, whatever generation was asked for.
+  for (const row of rows) generations.set(row.aspect_def_id, row.generation)
   for (const w of wanted) {
-    const found = cache.get(w.defId, w.version, w.hash)
+    const found = cache.get(w.defId, w.version, generations.get(w.defId) ?? '')
     if (found !== undefined) out.set(key(w.defId, w.version), found)
   }
   return out
@@ -222,7 +270,8 @@ export function shapeChange(from: StoredVersion, to: AspectDef): ShapeChange {
   const keptBefore = from.properties.map((p) => p.def.name).filter((name) => to.hasProperty(name))
   const keptAfter = after.filter((p) => before.has(p.name)).map((p) => p.name)
   const redefined = keptAfter.filter(
-    (name, i) => !(before.get(name) as PropertyDef).equals(to.propertyDef(name) as PropertyDef) ||
+    (name, i) =>
+      !(before.get(name) as PropertyDef).equals(to.propertyDef(name) as PropertyDef) ||
       keptBefore[i] !== name,
   )
   const flagsChanged =
@@ -335,7 +384,11 @@ export async function resolveDefs(
   }
   const versions = await loadVersions(
     db,
-    identities.versions.map((v) => ({ defId: v.aspect_def_id, version: v.version, hash: v.hash_version })),
+    identities.versions.map((v) => ({
+      defId: v.aspect_def_id,
+      version: v.version,
+      generation: v.generation,
+    })),
     cache,
   )
   for (const def of defs) {
@@ -350,8 +403,16 @@ export async function resolveDefs(
     if (known.length > 0) {
       const reasons = known.map((v) => ({ v, why: refusal(v, def) }))
       if (reasons.every((r) => r.why !== undefined)) {
-        const latest = reasons[reasons.length - 1] as { v: StoredVersion; why: NonNullable<ReturnType<typeof refusal>> }
-        throw shapeConflict(def, latest.v, latest.why, 'no stored version may change into this shape')
+        const latest = reasons[reasons.length - 1] as {
+          v: StoredVersion
+          why: NonNullable<ReturnType<typeof refusal>>
+        }
+        throw shapeConflict(
+          def,
+          latest.v,
+          latest.why,
+          'no stored version may change into this shape',
+        )
       }
     }
     out.set(def, { stored: await storeVersion(db, def, cache), created: true })
@@ -361,7 +422,12 @@ export async function resolveDefs(
 
 interface LockedIdentities {
   readonly byId: ReadonlyMap<string, string>
-  readonly versions: readonly { aspect_def_id: string; version: number; hash_version: bigint }[]
+  readonly versions: readonly {
+    aspect_def_id: string
+    version: number
+    hash_version: bigint
+    generation: string
+  }[]
 }
 
 async function lockIdentities(db: Db, defs: readonly AspectDef[]): Promise<LockedIdentities> {
@@ -372,17 +438,23 @@ async function lockIdentities(db: Db, defs: readonly AspectDef[]): Promise<Locke
     name: string
     version: number | null
     hash_version: bigint | null
-  }>`select d.aspect_def_id, d.name, v.version, v.hash_version
+    generation: string
+  }>`select d.aspect_def_id, d.name, v.version, v.hash_version, d.xmin::text as generation
     from aspect_def d left join aspect_def_version v on v.aspect_def_id = d.aspect_def_id
     where d.name = any(${names}::text[]) or d.aspect_def_id = any(${ids}::uuid[])
     order by d.aspect_def_id, v.version
     for key share of d`.execute(db)
   const byId = new Map<string, string>()
-  const versions: { aspect_def_id: string; version: number; hash_version: bigint }[] = []
+  const versions: LockedIdentities['versions'][number][] = []
   for (const r of rows.rows) {
     byId.set(r.aspect_def_id, r.name)
     if (r.version !== null && r.hash_version !== null)
-      versions.push({ aspect_def_id: r.aspect_def_id, version: r.version, hash_version: r.hash_version })
+      versions.push({
+        aspect_def_id: r.aspect_def_id,
+        version: r.version,
+        hash_version: r.hash_version,
+        generation: r.generation,
+      })
   }
   const byName = new Map([...byId].map(([id, name]) => [name, id]))
   for (const def of defs) {
@@ -405,8 +477,14 @@ async function lockIdentities(db: Db, defs: readonly AspectDef[]): Promise<Locke
 }
 
 /** Stores `def` as the next version of its (locked) identity, unless a racer stored it first. */
-async function storeVersion(db: Db, def: AspectDef, cache: DefVersionCache): Promise<StoredVersion> {
-  await sql`select 1 from aspect_def where aspect_def_id = ${def.globalId}::uuid for no key update`.execute(db)
+async function storeVersion(
+  db: Db,
+  def: AspectDef,
+  cache: DefVersionCache,
+): Promise<StoredVersion> {
+  await sql`select 1 from aspect_def where aspect_def_id = ${def.globalId}::uuid for no key update`.execute(
+    db,
+  )
   const existing = await db
     .selectFrom('aspect_def_version')
     .select(['version', 'hash_version'])
@@ -460,7 +538,8 @@ async function storeVersion(db: Db, def: AspectDef, cache: DefVersionCache): Pro
       .execute()
     const slotOf = (p: PropertyDef): number => {
       const found = slots.find(
-        (s) => s.name === p.name && s.property_type === p.type && s.is_multivalued === p.isMultivalued,
+        (s) =>
+          s.name === p.name && s.property_type === p.type && s.is_multivalued === p.isMultivalued,
       )
       if (found === undefined) throw new Error(`no property slot for '${def.name}'.'${p.name}'`)
       return found.property_id
