@@ -22,7 +22,8 @@ export const importCommand: CommandSpec = {
   description: [
     'Reads a catalog in the cheap-json format (what `cheap export` and the Java cheap-json',
     'module write), checks every value, saves it in one transaction, and prints its id.',
-    'A catalog id that is already stored is a conflict (exit 4) unless --force replaces it.',
+    'A catalog id that is already stored is a conflict (exit 4) unless --force replaces it;',
+    'a forced import of exactly what is stored writes nothing and keeps the revision.',
     'Creates the CHEAP schema first when the database has none.',
   ],
   options: {
