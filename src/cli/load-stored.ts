@@ -21,8 +21,9 @@ export async function loadStoredCatalog(ctx: CommandContext, id: string): Promis
     ctx.progress.phase(`loading catalog ${catalogId}`)
     const dao = new PostgresDao(db.adapter)
     const catalog = await dao.loadCatalog(catalogId)
-    const revision = catalog === null ? null : await dao.catalogRevision(catalogId)
-    if (catalog === null || revision === null) throw notFound(catalogId, db.adapter.target)
+    // The revision the load read, not a second query that a concurrent save could move on.
+    const revision = catalog === null ? undefined : dao.revisionOf(catalog)
+    if (catalog === null || revision === undefined) throw notFound(catalogId, db.adapter.target)
     return { catalog, revision, target: db.adapter.target, schema: db.adapter.schema }
   } finally {
     await db.close()

@@ -155,6 +155,23 @@ forEachBackend('reliability: optimistic concurrency', (backend) => {
     assertSame(await dao.loadCatalog(catalog.globalId), fresh, 'saved with expectedRevision')
   })
 
+  it('revisionOf tells the revision a load or save read, without asking the database', async () => {
+    const def = counterDef()
+    const catalog = smallCatalog(def)
+    assert.equal(dao.revisionOf(catalog), undefined, 'never saved')
+    await dao.saveCatalog(catalog)
+    assert.equal(dao.revisionOf(catalog), 1n)
+    const loaded = await other.loadCatalog(catalog.globalId)
+    assert.ok(loaded !== null)
+    assert.equal(other.revisionOf(loaded), 1n)
+    catalog.aspects(def.name)?.get(e(1))?.set('b', 'moved on')
+    await dao.saveCatalog(catalog)
+    assert.equal(dao.revisionOf(catalog), 2n)
+    // The copy loaded earlier still holds revision 1: what its next save expects.
+    assert.equal(other.revisionOf(loaded), 1n)
+    assert.equal(await other.catalogRevision(catalog.globalId), 2n)
+  })
+
   it('an object the DAO never saw cannot overwrite, and a deleted catalog is not resurrected', async () => {
     const def = counterDef()
     const catalog = smallCatalog(def)

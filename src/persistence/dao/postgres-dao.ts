@@ -5,7 +5,7 @@ import { Catalog } from '../../model/catalog.ts'
 import type { CatalogSpecies } from '../../model/catalog-species.ts'
 import { checkUuid, type EntityId } from '../../model/entity.ts'
 import type { AspectMap } from '../../model/hierarchy/aspect-map.ts'
-import { setCatalogState, snapshotCatalog } from '../catalog/catalog-state.ts'
+import { getCatalogState, setCatalogState, snapshotCatalog } from '../catalog/catalog-state.ts'
 import { loadCatalog } from '../catalog/load-catalog.ts'
 import { saveCatalog, type SaveCatalogOptions, type SaveCatalogResult } from '../catalog/save-catalog.ts'
 import type { PostgresAdapter } from '../connection/adapter.ts'
@@ -190,6 +190,15 @@ export class PostgresDao {
     if (loaded === null) return null
     setCatalogState(loaded.catalog, this.#key, snapshotCatalog(loaded.catalog, loaded.revision))
     return loaded.catalog
+  }
+
+  /**
+   * The revision at which this database last loaded or saved `catalog` (the one a plain save
+   * expects), or `undefined` for a catalog it never saw. No query: a load or save records it, so
+   * a caller never asks the database again, and never reads a newer revision than it holds.
+   */
+  revisionOf(catalog: Catalog): bigint | undefined {
+    return getCatalogState(catalog, this.#key)?.revision
   }
 
   /** The stored revision of a catalog, or `null`. */
