@@ -9,7 +9,11 @@
  *   only: DateTime is the model's DAT value type);
  * - persistence/ does not import json/ or cli/;
  * - nothing outside cli/ imports cli/;
- * - only persistence/, cli/ and demo.ts import the database packages.
+ * - only persistence/, cli/ and demo.ts import the database packages;
+ * - inside persistence/, rooms import only rooms below them (PERSISTENCE_ROOMS), type-only
+ *   imports included: schema (the table manifest and the DDL) → connection → store (rows,
+ *   codecs, bulk writes, def versions) → the features (catalog, partial, query, mapping) →
+ *   defs → dao.
  */
 import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
@@ -70,6 +74,25 @@ function layer(path: string): string {
   return path.split('/')[0] as string
 }
 
+/** The rooms of persistence/, bottom first: a room imports only rooms of a lower rank. */
+export const PERSISTENCE_ROOMS: Readonly<Record<string, number>> = {
+  schema: 0,
+  connection: 1,
+  store: 2,
+  catalog: 3,
+  partial: 3,
+  query: 3,
+  mapping: 3,
+  defs: 4,
+  dao: 5,
+}
+
+/** The room of a path under persistence/, or undefined elsewhere. */
+function room(path: string): string | undefined {
+  const parts = path.split('/')
+  return parts[0] === 'persistence' && parts.length > 2 ? parts[1] : undefined
+}
+
 const DATABASE_PACKAGES = new Set(['kysely', 'pg', 'pg-cursor', '@electric-sql/pglite'])
 const DATABASE_LAYERS = new Set(['persistence', 'cli', 'demo.ts'])
 
@@ -92,6 +115,16 @@ export function violations(refs: readonly ImportRef[]): string[] {
       if (from === 'persistence' && (to === 'json' || to === 'cli'))
         bad('persistence/ does not depend on json/ or cli/')
       if (from === 'errors.ts') bad('errors.ts is the bottom layer and imports nothing from src/')
+      const fromRoom = room(ref.file)
+      const toRoom = room(target.path)
+      if (from === 'persistence' && to === 'persistence' && fromRoom !== toRoom) {
+        const fromRank = fromRoom === undefined ? undefined : PERSISTENCE_ROOMS[fromRoom]
+        const toRank = toRoom === undefined ? undefined : PERSISTENCE_ROOMS[toRoom]
+        if (fromRank === undefined || toRank === undefined)
+          bad('every file of persistence/ lives in one of its rooms (PERSISTENCE_ROOMS)')
+        else if (toRank >= fromRank)
+          bad(`persistence/${fromRoom}/ imports only rooms below it, not ${toRoom}/`)
+      }
     } else if (target.kind === 'builtin') {
       if (from === 'model') bad('model/ uses no Node built-ins')
       if (!ref.specifier.startsWith('node:')) bad("built-ins are imported with the 'node:' prefix")
@@ -183,6 +216,13 @@ describe('architecture', () => {
           "import { saveCatalog } from '../persistence/save.ts'",
           "import { catalog } from '../model/index.ts'",
         ].join('\n'),
+        'persistence/store/s.ts': [
+          "import { save } from '../catalog/save.ts'",
+          "import type { Db } from '../schema/database.ts'",
+          "import { x } from './rows.ts'",
+        ].join('\n'),
+        'persistence/schema/t.ts':
+          "import type { PostgresAdapter } from '../connection/adapter.ts'",
         'persistence/p.ts': [
           "import { Kysely } from 'kysely'",
           "import { PGlite } from '@electric-sql/pglite/node-postgres'",
@@ -207,6 +247,8 @@ describe('architecture', () => {
         "json/r.ts imports 'pg': json/ imports no packages (luxon only as `import type`)",
         "json/r.ts imports 'luxon': json/ imports no packages (luxon only as `import type`)",
         "json/r.ts imports '../persistence/save.ts': json/ imports only model/ and errors.ts",
+        "persistence/store/s.ts imports '../catalog/save.ts': persistence/store/ imports only rooms below it, not catalog/",
+        "persistence/schema/t.ts imports '../connection/adapter.ts': persistence/schema/ imports only rooms below it, not connection/",
         "persistence/p.ts imports '../json/writer.ts': persistence/ does not depend on json/ or cli/",
         "persistence/p.ts imports 'fs': built-ins are imported with the 'node:' prefix",
         "index.ts imports './cli/main.ts': only cli/ may import cli/",

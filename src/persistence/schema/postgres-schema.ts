@@ -1,12 +1,29 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { CheapSchemaMismatchError } from '../../errors.ts'
-import type { PostgresAdapter } from '../connection/adapter.ts'
 import type { CheapDatabase } from './database.ts'
 import { quoteIdentifier, validateSchemaName } from './identifiers.ts'
 import { AUDITED_TABLE_NAMES, TABLE_NAMES, TABLES } from './tables.ts'
 import { hasAuditColumns, listTables, mappedTables, readLedger, schemaExists } from './inspect.ts'
 import type { AppliedSchemaFile } from './inspect.ts'
 import { readSchemaSteps, RETIRED_STEPS, type SchemaStep } from './steps.ts'
+
+/**
+ * What the schema operations need of a database: a `PostgresAdapter` (declared here, not
+ * imported, so that the schema room sits below the connection room that uses its table types).
+ */
+export interface SchemaAdapter {
+  readonly db: Kysely<CheapDatabase>
+  /** The PostgreSQL schema the adapter's connections use. */
+  readonly schema: string
+  /** Holds one connection for `work` (the migration's session lock needs one). */
+  withConnection<T>(
+    work: (connection: { readonly db: Kysely<CheapDatabase> }) => Promise<T>,
+  ): Promise<T>
+  /** Runs a multi-statement script. */
+  execScript(sqlText: string): Promise<void>
+  /** Maps a driver error to a CheapError, with context. */
+  mapError(error: unknown, context?: string): unknown
+}
 
 export interface SchemaOptions {
   /** The PostgreSQL schema to act on; default `adapter.schema`. */
@@ -149,7 +166,7 @@ export class PostgresSchema {
    * without audit columns adds them.
    */
   static async createSchema(
-    adapter: PostgresAdapter,
+    adapter: SchemaAdapter,
     options: CreateSchemaOptions = {},
   ): Promise<CreateSchemaResult> {
     const schema = validateSchemaName(options.schema ?? adapter.schema)
@@ -193,7 +210,7 @@ export class PostgresSchema {
    * Audit columns, when the schema has them, are added to the tables the steps created.
    */
   static async migrate(
-    adapter: PostgresAdapter,
+    adapter: SchemaAdapter,
     options: MigrateOptions = {},
   ): Promise<MigrateResult> {
     const schema = validateSchemaName(options.schema ?? adapter.schema)
@@ -251,7 +268,7 @@ export class PostgresSchema {
    * Drops everything `createSchema` made: the whole PostgreSQL schema when it is not `public`
    * (`DROP SCHEMA … CASCADE`), else the manifest's tables and our functions only.
    */
-  static async dropSchema(adapter: PostgresAdapter, options: SchemaOptions = {}): Promise<void> {
+  static async dropSchema(adapter: SchemaAdapter, options: SchemaOptions = {}): Promise<void> {
     const schema = validateSchemaName(options.schema ?? adapter.schema)
     const q = quoteIdentifier(schema)
     try {
@@ -278,7 +295,7 @@ export class PostgresSchema {
    * Empties every definition and catalog table in one TRUNCATE (lookups and the ledger stay).
    * Needs only TRUNCATE privilege, no superuser.
    */
-  static async truncate(adapter: PostgresAdapter, options: SchemaOptions = {}): Promise<void> {
+  static async truncate(adapter: SchemaAdapter, options: SchemaOptions = {}): Promise<void> {
     const schema = validateSchemaName(options.schema ?? adapter.schema)
     const names = TABLE_NAMES.filter((name) => {
       const group = TABLES[name].group
@@ -296,10 +313,7 @@ export class PostgresSchema {
   }
 
   /** Where the schema stands: version, pending steps, missing and unknown tables. Changes nothing. */
-  static async status(
-    adapter: PostgresAdapter,
-    options: SchemaOptions = {},
-  ): Promise<SchemaStatus> {
+  static async status(adapter: SchemaAdapter, options: SchemaOptions = {}): Promise<SchemaStatus> {
     const schema = validateSchemaName(options.schema ?? adapter.schema)
     const steps = await readSchemaSteps()
     try {
