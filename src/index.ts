@@ -37,6 +37,7 @@ export {
   type MigrateOptions,
   type MigrateResult,
   type SchemaState,
+  type SchemaAdapter,
   type SchemaOptions,
   type SchemaStatus,
 } from './persistence/schema/postgres-schema.ts'
