@@ -30,6 +30,11 @@ export {
   type HealthCheckResult,
 } from './persistence/connection/adapter.ts'
 export type { PostgresAdapterOptions } from './persistence/connection/pg-adapter-config.ts'
+export type {
+  QueryLogEvent,
+  QueryLogger,
+  QueryLogOptions,
+} from './persistence/connection/query-log.ts'
 export {
   PostgresSchema,
   type CreateSchemaOptions,

@@ -1,3 +1,4 @@
+import type { QueryLogOptions } from './query-log.ts'
 import type { PGlite } from '@electric-sql/pglite'
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
@@ -12,7 +13,7 @@ import { openPgliteBackend } from './pglite-backend.ts'
 import { mapDatabaseError } from './sql-errors.ts'
 
 /** Options of {@link PostgresAdapter.embedded}. */
-export interface EmbeddedAdapterOptions {
+export interface EmbeddedAdapterOptions extends QueryLogOptions {
   /** Where PGlite keeps its files; in memory (gone on close) when absent. */
   readonly dataDir?: string | undefined
   /** The PostgreSQL schema to use (its `search_path`), default `public`. */
@@ -132,7 +133,12 @@ export class PostgresAdapter {
         serverOptions,
       )
     }
-    return PostgresAdapter.embedded({ dataDir, schema: options.schema })
+    return PostgresAdapter.embedded({
+      dataDir,
+      schema: options.schema,
+      log: options.log,
+      logParameters: options.logParameters,
+    })
   }
 
   /**

@@ -3,6 +3,7 @@ import type pg from 'pg'
 import Cursor from 'pg-cursor'
 import { from as copyFrom } from 'pg-copy-streams'
 import type { CheapDatabase } from '../schema/database.ts'
+import type { StatementLog } from './query-log.ts'
 
 /** Streams COPY text-format lines into a table on the same connection and transaction. */
 export type CopyIn = (
@@ -26,6 +27,7 @@ export async function withDedicatedConnection<T>(
   pool: { connect(): Promise<pg.PoolClient> },
   canCopy: boolean,
   work: (connection: DedicatedConnection) => Promise<T>,
+  log: StatementLog,
 ): Promise<T> {
   const client = await pool.connect()
   let broken: unknown
@@ -39,12 +41,13 @@ export async function withDedicatedConnection<T>(
       },
       cursor: Cursor,
     }),
+    ...(log.kysely === undefined ? {} : { log: log.kysely }),
   })
   try {
     return await work({
       db,
       copyIn: canCopy
-        ? (table, columns, lines) => copyLines(client, table, columns, lines)
+        ? (table, columns, lines) => copyLines(client, table, columns, lines, log)
         : undefined,
     })
   } catch (error) {
@@ -72,9 +75,25 @@ async function copyLines(
   table: string,
   columns: readonly string[],
   lines: Iterable<string>,
+  log: StatementLog,
 ): Promise<void> {
-  const quoted = columns.map((c) => `"${c}"`).join(', ')
-  const stream = client.query(copyFrom(`COPY "${table}" (${quoted}) FROM STDIN`))
+  const started = performance.now()
+  const text = `COPY "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) FROM STDIN`
+  try {
+    await copyStream(client, text, lines)
+    log.report(text, 0, performance.now() - started)
+  } catch (error) {
+    log.report(text, 0, performance.now() - started, error)
+    throw error
+  }
+}
+
+async function copyStream(
+  client: pg.PoolClient,
+  text: string,
+  lines: Iterable<string>,
+): Promise<void> {
+  const stream = client.query(copyFrom(text))
   let failed = false
   const done = new Promise<void>((resolve, reject) => {
     stream.on('finish', resolve)

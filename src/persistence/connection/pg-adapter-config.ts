@@ -1,3 +1,4 @@
+import type { QueryLogOptions } from './query-log.ts'
 import pg from 'pg'
 import type { ClientConfig, PoolConfig } from 'pg'
 import type { ConnectionOptions } from 'node:tls'
@@ -8,7 +9,7 @@ import { quoteIdentifier } from '../schema/identifiers.ts'
 import { CHEAP_TYPE_PARSERS } from './type-parsers.ts'
 
 /** How the adapter talks to the database; every field optional. */
-export interface PostgresAdapterOptions {
+export interface PostgresAdapterOptions extends QueryLogOptions {
   /** Maximum connections in the pool (default 10). */
   readonly poolSize?: number | undefined
   /** TLS: `true` for the system's CAs, or node:tls options (ca, cert, key, rejectUnauthorized…). */

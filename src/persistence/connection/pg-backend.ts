@@ -3,6 +3,7 @@ import pg from 'pg'
 import Cursor from 'pg-cursor'
 import type { Backend } from './backend.ts'
 import { withDedicatedConnection } from './held-connection.ts'
+import { statementLog } from './query-log.ts'
 import { toConnectionError } from './connection-errors.ts'
 import { describeTarget } from './connection-target.ts'
 import type { PostgresTarget } from './connection-target.ts'
@@ -45,17 +46,19 @@ export async function openPgBackend(
     throw toConnectionError(error, described, timeoutMs)
   }
   const checkout = poolCheckout(pool, options)
+  const log = statementLog(options)
   const db = new Kysely<CheapDatabase>({
     dialect: new PostgresDialect({
       pool: { connect: checkout, end: () => pool.end() },
       cursor: Cursor,
     }),
+    ...(log.kysely === undefined ? {} : { log: log.kysely }),
   })
   return {
     kind: 'pg',
     db,
     target: described,
-    withConnection: (work) => withDedicatedConnection({ connect: checkout }, true, work),
+    withConnection: (work) => withDedicatedConnection({ connect: checkout }, true, work, log),
     async execScript(sqlText) {
       const client = await checkout()
       try {

@@ -4,12 +4,13 @@ import pg from 'pg'
 import Cursor from 'pg-cursor'
 import type { Backend } from './backend.ts'
 import { withDedicatedConnection } from './held-connection.ts'
+import { statementLog, type QueryLogOptions } from './query-log.ts'
 import type { CheapDatabase } from '../schema/database.ts'
 import { quoteIdentifier } from '../schema/identifiers.ts'
 import { createPgliteConfig } from './pglite-bridge.ts'
 import { CHEAP_TYPE_PARSERS } from './type-parsers.ts'
 
-export interface PgliteBackendOptions {
+export interface PgliteBackendOptions extends QueryLogOptions {
   /** A directory for the data files; in memory when absent. */
   readonly dataDir?: string | undefined
   /** An instance to use instead of creating one; the backend takes it over and closes it. */
@@ -44,12 +45,16 @@ export async function openPgliteBackend(
     types: CHEAP_TYPE_PARSERS,
   })
   pool.on('error', () => {})
-  const db = new Kysely<CheapDatabase>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) })
+  const log = statementLog(options)
+  const db = new Kysely<CheapDatabase>({
+    dialect: new PostgresDialect({ pool, cursor: Cursor }),
+    ...(log.kysely === undefined ? {} : { log: log.kysely }),
+  })
   return {
     kind: 'pglite',
     db,
     target: options.dataDir === undefined ? 'embedded (memory)' : `embedded (${options.dataDir})`,
-    withConnection: (work) => withDedicatedConnection(pool, false, work),
+    withConnection: (work) => withDedicatedConnection(pool, false, work, log),
     async execScript(sqlText) {
       // Holding the pool's only client keeps Kysely work from interleaving with the script.
       const client = await pool.connect()

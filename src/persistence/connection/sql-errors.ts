@@ -124,8 +124,7 @@ export function mapDatabaseError(error: unknown, context?: string, target = 'Pos
 function tooLongWhat(message: string): string {
   const index = /for index "([^"]+)"/.exec(message)?.[1] ?? ''
   if (index === 'aspect_def_name_key') return 'an AspectDef name'
-  if (/^property|column_mapping/.test(index))
-    return 'a property name'
+  if (/^property|column_mapping/.test(index)) return 'a property name'
   if (index.includes('entity_directory')) return 'an entity directory key'
   if (index.includes('entity_tree_node')) {
     return 'an entity tree path (the node names from the root down, joined by "/")'
