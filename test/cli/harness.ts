@@ -27,6 +27,8 @@ export interface CliOptions {
   /** Added to the environment (undefined removes a variable). */
   readonly env?: Readonly<Record<string, string | undefined>>
   readonly input?: string
+  /** cheapInProcess only: stdin claims to be a terminal (a person can answer questions). */
+  readonly terminal?: boolean
 }
 
 /**
@@ -107,10 +109,12 @@ export async function cheapInProcess(
   let stdout = ''
   let stderr = ''
   const env = cleanEnv(options.env)
+  const stdin = Readable.from(options.input === undefined ? [] : [options.input])
+  if (options.terminal === true) Object.assign(stdin, { isTTY: true })
   const code = await runCli(args, {
     stdout: { write: (text: string) => (stdout += text), isTTY: false },
     stderr: { write: (text: string) => (stderr += text), isTTY: false },
-    stdin: Readable.from(options.input === undefined ? [] : [options.input]),
+    stdin,
     env,
     cwd: options.cwd,
   })

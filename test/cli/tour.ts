@@ -142,7 +142,7 @@ export function tour(target: TourTarget): void {
     })
 
     it('defs delete is refused while a catalog uses the def (exit 4)', async () => {
-      const result = await run(['defs', 'delete', 'person'])
+      const result = await run(['defs', 'delete', 'person', '--yes'])
       expect(result, 4)
       assert.match(result.stderr, new RegExp(`AspectDef 'person' is used by 1 catalog \\(${ID}\\)`))
       assert.match(result.stderr, /^hint: `cheap defs show person`/m)
@@ -200,19 +200,19 @@ export function tour(target: TourTarget): void {
     })
 
     it('delete removes it; a second delete is not found', async () => {
-      const result = await run(['delete', ID])
+      const result = await run(['delete', ID, '--yes'])
       expect(result, 0)
       assert.equal(result.stdout, `deleted catalog ${ID}\n`)
-      expect(await run(['delete', ID, '--json']), 6)
+      expect(await run(['delete', ID, '--json', '--yes']), 6)
       const list = await run(['list', '--json'])
       assert.deepEqual(JSON.parse(list.stdout), [])
     })
 
     it('defs delete: once no catalog uses it, the def goes; again is not found', async () => {
-      const result = await run(['defs', 'delete', 'person', '--json'])
+      const result = await run(['defs', 'delete', 'person', '--json', '--yes'])
       expect(result, 0)
       assert.deepEqual(JSON.parse(result.stdout), { aspectDef: 'person', deleted: true })
-      const again = await run(['defs', 'delete', 'person'])
+      const again = await run(['defs', 'delete', 'person', '--yes'])
       expect(again, 6)
       assert.match(again.stderr, /AspectDef 'person' is not stored in /)
       const list = await run(['defs', 'list', '--json'])
@@ -230,7 +230,7 @@ export function tour(target: TourTarget): void {
       assert.deepEqual(json['missingTables'], [])
       assert.equal(json['hasAudit'], false)
 
-      const drop = await run(['schema', 'drop'])
+      const drop = await run(['schema', 'drop', '--yes'])
       expect(drop, 0)
       assert.match(drop.stdout, /^dropped the CHEAP schema in schema "\w+" of /)
 
