@@ -42,7 +42,12 @@ export function tour(target: TourTarget): void {
       })
       // Piped: no progress display, no terminal control sequences.
       assert.doesNotMatch(result.stderr, /[\r\x1b]/, `progress output when piped\n${show(result)}`)
-      return result
+      // Every command that opens the database names it first (not with --json); the checks
+      // below look at what follows.
+      const using =
+        /^using (embedded \(\.cheap-data\)|PostgreSQL \S+, schema \w+ \(from DATABASE_URL\))\n/
+      if (args.includes('--json')) assert.doesNotMatch(result.stderr, /^using /m, show(result))
+      return { ...result, stderr: result.stderr.replace(using, '') }
     }
     const expect = (result: CliResult, code: number) =>
       assert.equal(result.code, code, show(result))
@@ -67,13 +72,26 @@ export function tour(target: TourTarget): void {
         } else {
           expect(result, 7)
           assert.match(result.stderr, /schema not created/)
-          assert.match(result.stderr, /^hint: create the schema with `cheap schema create`/m)
+          assert.match(
+            result.stderr,
+            /^hint: create the schema with `cheap (--schema \w+ )?schema create`/m,
+          )
         }
       },
     )
 
     it('import prints the catalog id (and creates the schema on a server)', async () => {
-      const result = await run(['import', join(FIXTURES, 'full-catalog.json')])
+      const raw = await cheap([...target.args, 'import', join(FIXTURES, 'full-catalog.json')], {
+        cwd,
+        env: target.env,
+      })
+      assert.match(
+        raw.stderr,
+        target.embedded
+          ? /^using embedded \(\.cheap-data\)\n/
+          : /^using PostgreSQL postgres:\/\/\S+, schema \w+ \(from DATABASE_URL\)\n/,
+      )
+      const result = { ...raw, stderr: raw.stderr.replace(/^using .*\n/, '') }
       expect(result, 0)
       assert.equal(result.stdout, `${ID}\n`)
       assert.match(

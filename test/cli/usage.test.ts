@@ -228,7 +228,8 @@ describe('cheap without a database', () => {
     assertExit(result, 5)
     assert.ok(
       result.stderr.startsWith(
-        'cheap list: cannot reach PostgreSQL at postgres://u:***@127.0.0.1:1/db (ECONNREFUSED): is the server running?',
+        'using PostgreSQL postgres://u:***@127.0.0.1:1/db, schema public (from --url)\n' +
+          'cheap list: cannot reach PostgreSQL at postgres://u:***@127.0.0.1:1/db (ECONNREFUSED): is the server running?',
       ),
       result.stderr,
     )
