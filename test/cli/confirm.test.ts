@@ -74,7 +74,7 @@ for (const target of targets) {
       expect(result, 1)
       assert.match(
         result.stderr,
-        new RegExp(`^delete catalog ${ID} of .+ and everything in it\\? \\[y/N\\] `),
+        new RegExp(`^using .+\\ndelete catalog ${ID} of .+ and everything in it\\? \\[y/N\\] `),
       )
       assert.match(result.stderr, /cancelled: nothing was deleted/)
       assert.deepEqual(await catalogs(), [ID])
@@ -100,7 +100,7 @@ for (const target of targets) {
     it('defs delete of an unused def: "n" cancels, "y" deletes', async () => {
       const no = await run(['defs', 'delete', 'person'], { terminal: true, input: 'no\n' })
       expect(no, 1)
-      assert.match(no.stderr, /^delete AspectDef 'person' \(1 version\(s\)\) of .+\? \[y\/N\] /)
+      assert.match(no.stderr, /^using .+\ndelete AspectDef 'person' \(1 version\(s\)\) of .+\? \[y\/N\] /)
       assert.deepEqual(await defs(), ['document', 'person'])
       const yes = await run(['defs', 'delete', 'person'], { terminal: true, input: 'y\n' })
       expect(yes, 0)
@@ -117,7 +117,7 @@ for (const target of targets) {
       expect(no, 1)
       assert.match(
         no.stderr,
-        /^drop the CHEAP schema "\w+" of .+ and every catalog in it\? \[y\/N\] /,
+        /^using .+\ndrop the CHEAP schema "\w+" of .+ and every catalog in it\? \[y\/N\] /,
       )
       expect(await run(['schema', 'status']), 0)
 
