@@ -100,7 +100,10 @@ for (const target of targets) {
     it('defs delete of an unused def: "n" cancels, "y" deletes', async () => {
       const no = await run(['defs', 'delete', 'person'], { terminal: true, input: 'no\n' })
       expect(no, 1)
-      assert.match(no.stderr, /^using .+\ndelete AspectDef 'person' \(1 version\(s\)\) of .+\? \[y\/N\] /)
+      assert.match(
+        no.stderr,
+        /^using .+\ndelete AspectDef 'person' \(1 version\(s\)\) of .+\? \[y\/N\] /,
+      )
       assert.deepEqual(await defs(), ['document', 'person'])
       const yes = await run(['defs', 'delete', 'person'], { terminal: true, input: 'y\n' })
       expect(yes, 0)
