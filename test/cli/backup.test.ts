@@ -280,6 +280,32 @@ for (const backend of backends) {
       assert.match(error.message, /AspectDef 'person' has hash -?\d+, the manifest 42/)
     })
 
+    // Embedded only: opening it takes over the second the progress line waits before showing.
+    const slowOpen = backend.name === 'the embedded database'
+    it(
+      'on a terminal, the restore shows its progress per catalog (n/total)',
+      {
+        skip: slowOpen ? false : 'a server opens too fast for the progress line to show',
+      },
+      async () => {
+        const fresh = backend.store(await tempDir())
+        try {
+          const result = await cheapInProcess([...fresh.args, 'import', backup()], {
+            cwd: fresh.cwd,
+            env: fresh.env,
+            terminalOutput: true,
+          })
+          expect(result, 0)
+          // Drawn once the command has run for a second: opening the database takes that long.
+          assert.match(result.stderr, /\r\x1b\[2K\S+ catalog [123]\/3: (saving|verifying) /)
+          assert.match(result.stderr, /imported 3 catalog\(s\) from .*; AspectDef hashes verified/)
+        } finally {
+          if (fresh.args.length > 0) await run(fresh, ['schema', 'drop', '--yes'])
+          await removeDir(fresh.cwd)
+        }
+      },
+    )
+
     it('a directory without a manifest is not a backup (6)', async () => {
       const result = await run(target, ['import', files])
       expect(result, 6)

@@ -29,6 +29,8 @@ export interface CliOptions {
   readonly input?: string
   /** cheapInProcess only: stdin claims to be a terminal (a person can answer questions). */
   readonly terminal?: boolean
+  /** cheapInProcess only: stdout and stderr claim to be terminals (the progress line shows). */
+  readonly terminalOutput?: boolean
 }
 
 /**
@@ -112,8 +114,8 @@ export async function cheapInProcess(
   const stdin = Readable.from(options.input === undefined ? [] : [options.input])
   if (options.terminal === true) Object.assign(stdin, { isTTY: true })
   const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text), isTTY: false },
-    stderr: { write: (text: string) => (stderr += text), isTTY: false },
+    stdout: { write: (text: string) => (stdout += text), isTTY: options.terminalOutput === true },
+    stderr: { write: (text: string) => (stderr += text), isTTY: options.terminalOutput === true },
     stdin,
     env,
     cwd: options.cwd,
