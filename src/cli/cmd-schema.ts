@@ -159,7 +159,9 @@ function printStatus(
   for (const problem of status.problems) ctx.out(problem)
   if (status.state === 'outdated') ctx.out('upgrade it with `cheap schema migrate`')
   if (status.state === 'damaged')
-    ctx.out('export the catalogs, `cheap schema drop`, `cheap schema create`, and import them')
+    ctx.out(
+      'back the catalogs up (`cheap export --all --out DIR`), `cheap schema drop`, `cheap schema create`, `cheap import DIR`',
+    )
   if (!complete && status.state !== 'outdated' && status.state !== 'damaged')
     ctx.out('use the version of cheap-db-postgres that made it')
 }
