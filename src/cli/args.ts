@@ -17,7 +17,8 @@ export const GLOBAL_OPTIONS = {
   url: {
     type: 'string',
     valueName: 'URL',
-    description: 'PostgreSQL server (default: $DATABASE_URL, else the embedded database)',
+    description:
+      'PostgreSQL server (default: $DATABASE_URL, else the PG* variables, else the embedded database)',
   },
   schema: {
     type: 'string',
@@ -30,6 +31,11 @@ export const GLOBAL_OPTIONS = {
     description: 'directory of the embedded database (default: ./.cheap-data)',
   },
   json: { type: 'boolean', description: 'machine-readable output (errors as JSON on stderr)' },
+  quiet: {
+    type: 'boolean',
+    short: 'q',
+    description: 'no remarks on stderr (such as the database used); errors still',
+  },
   debug: { type: 'boolean', description: 'print stack traces of every error' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 } as const satisfies OptionSpecs

@@ -4,8 +4,9 @@ import type { AspectDef } from '../model/aspect-def.ts'
 import type { PropertyTypeCode, PropertyValue } from '../model/property-type.ts'
 import { PostgresDao } from '../persistence/dao/postgres-dao.ts'
 import type { AspectDefInfo } from '../persistence/defs/aspect-defs.ts'
-import { integerOption } from './args.ts'
+import { booleanOption, integerOption } from './args.ts'
 import type { CommandSpec } from './command.ts'
+import { YES_OPTION, confirm, requireConsent } from './confirm.ts'
 import type { CommandContext } from './context.ts'
 import { openDatabase } from './database.ts'
 import { CliError, EXIT, UsageError } from './exit-codes.ts'
@@ -21,7 +22,7 @@ export const defsCommand: CommandSpec = {
   usage: [
     'cheap defs list',
     'cheap defs show <name-or-id> [--version N]',
-    'cheap defs delete <name-or-id>',
+    'cheap defs delete <name-or-id> [--yes]',
   ],
   description: [
     'AspectDefs are global in a store; each distinct shape of a def is a version, and every',
@@ -32,17 +33,19 @@ export const defsCommand: CommandSpec = {
     'show    one def: its versions with their hashes and catalog counts, and the properties',
     '        of the latest version (or of --version N).',
     'delete  deletes a def and all its versions; refused (exit 4) while a catalog uses it,',
-    '        naming those catalogs. A def that is not stored is an error (exit 6).',
+    '        naming those catalogs. A def that is not stored is an error (exit 6). Asks',
+    '        for confirmation on a terminal; needs --yes otherwise.',
   ],
   options: {
     version: { type: 'string', valueName: 'N', description: 'show: this stored version' },
+    yes: YES_OPTION,
   },
   positionals: { min: 1, max: 2 },
   examples: [
     'cheap defs list',
     'cheap defs show com.example.person',
     'cheap defs show com.example.person --version 1 --json',
-    'cheap defs delete com.example.person',
+    'cheap defs delete com.example.person --yes',
   ],
   async run(ctx, { positionals, values }) {
     const action = positionals[0] ?? ''
@@ -62,6 +65,10 @@ export const defsCommand: CommandSpec = {
     if (values['version'] !== undefined && action !== 'show') {
       throw new UsageError('--version belongs to `cheap defs show`')
     }
+    if (booleanOption(values, 'yes') && action !== 'delete') {
+      throw new UsageError('--yes belongs to `cheap defs delete`')
+    }
+    if (action === 'delete') requireConsent(ctx, values, 'cheap defs delete')
     const db = await openDatabase(ctx, 'embedded')
     try {
       const dao = new PostgresDao(db.adapter)
@@ -82,6 +89,19 @@ export const defsCommand: CommandSpec = {
         }
         showDef(ctx, info, version === 0 ? (info.versions.at(-1) ?? shown) : shown)
         return EXIT.OK
+      }
+      const info = (await dao.listAspectDefs()).find(
+        (def) => def.name === wanted || def.globalId === wanted.toLowerCase(),
+      )
+      if (info === undefined) throw notStored(wanted, 0, db.adapter.target)
+      // A def in use is refused by deleteAspectDef below: ask only about what can be deleted.
+      if (info.catalogs === 0) {
+        await confirm(
+          ctx,
+          values,
+          `delete AspectDef '${info.name}' (${info.versions.length} version(s)) of ${db.adapter.target}?`,
+          'nothing was deleted',
+        )
       }
       ctx.progress.phase(`deleting AspectDef ${wanted}`)
       const deleted = await dao.deleteAspectDef(wanted)

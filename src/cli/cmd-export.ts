@@ -4,19 +4,28 @@ import { writeCatalogJson } from '../json/index.ts'
 import { booleanOption, stringOption } from './args.ts'
 import type { CommandSpec } from './command.ts'
 import { loadStoredCatalog } from './load-stored.ts'
-import { CliError, EXIT } from './exit-codes.ts'
+import { CliError, EXIT, UsageError } from './exit-codes.ts'
 import { formatBytes } from './progress.ts'
+import { MANIFEST, exportAll } from './store-backup.ts'
 
 export const exportCommand: CommandSpec = {
   name: 'export',
-  summary: 'write a stored catalog as JSON',
-  synopsis: '<catalog-id>',
-  usage: ['cheap export <catalog-id> [--out FILE] [--pretty]'],
+  summary: 'write a stored catalog (or all of them) as JSON',
+  synopsis: '<catalog-id> | --all',
+  usage: [
+    'cheap export <catalog-id> [--out FILE] [--pretty]',
+    'cheap export --all --out DIR [--pretty]',
+  ],
   description: [
     'Loads a catalog and writes it in the cheap-json format (the Java module reads it), to',
     'FILE or to stdout. The file is written under a temporary name and renamed when',
     'complete, so it is never left half-written. Compact by default; --pretty gives the Java',
     'writer’s indented layout, byte for byte.',
+    '',
+    `--all backs up the whole store into DIR: one <catalog-id>.json per catalog (the same`,
+    `bytes as \`cheap export <catalog-id>\`) and, written last, ${MANIFEST} with each`,
+    'catalog’s revision and AspectDef hashes and every stored AspectDef version.',
+    '`cheap import DIR` restores it.',
   ],
   options: {
     out: {
@@ -26,16 +35,39 @@ export const exportCommand: CommandSpec = {
       description: 'write to FILE instead of stdout',
     },
     pretty: { type: 'boolean', description: 'indent like the Java cheap-json writer' },
+    all: { type: 'boolean', description: 'every catalog, into the directory --out DIR' },
   },
-  positionals: { min: 1, max: 1 },
+  positionals: { min: 0, max: 1 },
   examples: [
     'cheap export 550e8400-e29b-41d4-a716-444444444444 --pretty --out catalog.json',
     'cheap export 550e8400-e29b-41d4-a716-444444444444 | gzip > catalog.json.gz',
+    'cheap export --all --out backup/',
   ],
   async run(ctx, { positionals, values }) {
-    const id = positionals[0] ?? ''
     const out = stringOption(values, 'out')
     const pretty = booleanOption(values, 'pretty')
+    if (booleanOption(values, 'all')) {
+      if (positionals.length > 0) {
+        throw new UsageError('--all exports every catalog: give no catalog id with it')
+      }
+      if (out === undefined || out === '' || out === '-') {
+        throw new UsageError('--all needs --out DIR, the directory to write into')
+      }
+      const manifest = await exportAll(ctx, out, pretty)
+      if (ctx.global.json) ctx.json({ directory: out, manifest: MANIFEST, ...manifest })
+      else {
+        for (const catalog of manifest.catalogs) ctx.out(catalog.id)
+        ctx.info(`exported ${manifest.catalogs.length} catalog(s) and ${MANIFEST} to ${out}`)
+      }
+      return EXIT.OK
+    }
+    const id = positionals[0]
+    if (id === undefined) {
+      throw new UsageError(
+        'missing argument: cheap export <catalog-id> (or --all --out DIR)',
+        'usage: cheap export <catalog-id> [--out FILE] [--pretty]; see `cheap export --help`',
+      )
+    }
     if (out === undefined || out === '-') {
       const { catalog } = await loadStoredCatalog(ctx, id)
       writeCatalogJson(catalog, (chunk) => ctx.io.stdout.write(chunk), { pretty })
@@ -76,7 +108,7 @@ interface Output {
 }
 
 /** A temporary file next to `target`, renamed to it on commit: never a half-written file. */
-function openOutput(target: string, shown: string): Output {
+export function openOutput(target: string, shown: string): Output {
   const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`)
   let fd: number
   try {

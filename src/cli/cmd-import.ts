@@ -13,18 +13,28 @@ import type { CommandContext } from './context.ts'
 import { openDatabase } from './database.ts'
 import { CliError, EXIT, exitCodeOf } from './exit-codes.ts'
 import { formatBytes, formatCount } from './progress.ts'
+import { MANIFEST, importDirectory } from './store-backup.ts'
 
 export const importCommand: CommandSpec = {
   name: 'import',
-  summary: 'save a catalog from a JSON file (prints its id)',
-  synopsis: '<file.json | ->',
-  usage: ['cheap import <file.json> [--force]', 'cheap import - [--force]   (reads stdin)'],
+  summary: 'save a catalog from a JSON file, or a backup directory (prints the ids)',
+  synopsis: '<file.json | - | DIR>',
+  usage: [
+    'cheap import <file.json> [--force]',
+    'cheap import - [--force]   (reads stdin)',
+    'cheap import DIR [--force] (a backup written by `cheap export --all --out DIR`)',
+  ],
   description: [
     'Reads a catalog in the cheap-json format (what `cheap export` and the Java cheap-json',
     'module write), checks every value, saves it in one transaction, and prints its id.',
     'A catalog id that is already stored is a conflict (exit 4) unless --force replaces it;',
     'a forced import of exactly what is stored writes nothing and keeps the revision.',
     'Creates the CHEAP schema first when the database has none.',
+    '',
+    `A directory is a backup of a whole store: its ${MANIFEST} is read, every file it names`,
+    'is read and checked before anything is written, and a catalog stored with other',
+    'contents is a conflict unless --force (identical ones are reported unchanged). After',
+    'saving, each catalog’s AspectDef hashes are compared with the manifest’s (exit 3 if not).',
   ],
   options: {
     force: { type: 'boolean', description: 'replace a stored catalog with the same id' },
@@ -34,10 +44,26 @@ export const importCommand: CommandSpec = {
     'cheap import test/fixtures/json/full-catalog.json',
     'cheap import catalog.json --force --json',
     'curl -s https://example.com/catalog.json | cheap import -',
+    'cheap import backup/ --json',
   ],
   async run(ctx, { positionals, values }) {
     const file = positionals[0] ?? '-'
     const name = file === '-' ? 'stdin' : file
+    if (file !== '-' && (await isDirectory(resolve(ctx.io.cwd, file)))) {
+      const results = await importDirectory(ctx, file, booleanOption(values, 'force'))
+      if (ctx.global.json) ctx.json({ directory: file, catalogs: results })
+      else {
+        for (const result of results) {
+          ctx.out(result.catalogId)
+          ctx.info(
+            `${result.unchanged ? 'unchanged' : result.replaced ? 'replaced' : 'imported'} ` +
+              `${result.file}: revision ${result.revision}, ${formatCount(result.rowsWritten)} rows`,
+          )
+        }
+        ctx.info(`imported ${results.length} catalog(s) from ${file}; AspectDef hashes verified`)
+      }
+      return EXIT.OK
+    }
     const text = await readInput(ctx, file)
     ctx.progress.phase(`parsing ${formatBytes(Buffer.byteLength(text))} of JSON`)
     const catalog = inContext(
@@ -90,6 +116,14 @@ export const importCommand: CommandSpec = {
       await db.close()
     }
   },
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 async function storedEquals(

@@ -1,5 +1,6 @@
 import { PostgresSchema, type SchemaStatus } from '../persistence/schema/postgres-schema.ts'
 import { booleanOption } from './args.ts'
+import { YES_OPTION, confirm, requireConsent } from './confirm.ts'
 import type { CommandSpec } from './command.ts'
 import type { CommandContext } from './context.ts'
 import { openDatabase } from './database.ts'
@@ -16,7 +17,7 @@ export const schemaCommand: CommandSpec = {
   usage: [
     'cheap schema create [--audit]',
     'cheap schema migrate',
-    'cheap schema drop',
+    'cheap schema drop [--yes]',
     'cheap schema status',
   ],
   description: [
@@ -26,7 +27,7 @@ export const schemaCommand: CommandSpec = {
     'migrate  upgrades a schema made by an earlier version to this one, one step (one',
     '         transaction) at a time, keeping every catalog; creates a missing schema.',
     'drop     drops them, and every catalog with them (a schema other than public is',
-    '         dropped whole).',
+    '         dropped whole). Asks for confirmation on a terminal; needs --yes otherwise.',
     'status   reports the schema version, pending steps and missing or unexpected tables;',
     '         exits with 0 when the schema is current, 7 otherwise.',
     '',
@@ -36,6 +37,7 @@ export const schemaCommand: CommandSpec = {
   ],
   options: {
     audit: { type: 'boolean', description: 'create: also add the audit columns and triggers' },
+    yes: YES_OPTION,
   },
   positionals: { min: 1, max: 1 },
   examples: [
@@ -55,6 +57,10 @@ export const schemaCommand: CommandSpec = {
     if (booleanOption(values, 'audit') && action !== 'create') {
       throw new UsageError('--audit belongs to `cheap schema create`')
     }
+    if (booleanOption(values, 'yes') && action !== 'drop') {
+      throw new UsageError('--yes belongs to `cheap schema drop`')
+    }
+    if (action === 'drop') requireConsent(ctx, values, 'cheap schema drop')
     const db = await openDatabase(ctx, 'never')
     try {
       const { adapter } = db
@@ -91,6 +97,12 @@ export const schemaCommand: CommandSpec = {
         return EXIT.OK
       }
       if (action === 'drop') {
+        await confirm(
+          ctx,
+          values,
+          `drop the CHEAP schema "${adapter.schema}" of ${adapter.target} and every catalog in it?`,
+          'nothing was dropped',
+        )
         ctx.progress.phase('dropping the CHEAP schema')
         await PostgresSchema.dropSchema(adapter)
         if (ctx.global.json)
@@ -147,7 +159,9 @@ function printStatus(
   for (const problem of status.problems) ctx.out(problem)
   if (status.state === 'outdated') ctx.out('upgrade it with `cheap schema migrate`')
   if (status.state === 'damaged')
-    ctx.out('export the catalogs, `cheap schema drop`, `cheap schema create`, and import them')
+    ctx.out(
+      'back the catalogs up (`cheap export --all --out DIR`), `cheap schema drop`, `cheap schema create`, `cheap import DIR`',
+    )
   if (!complete && status.state !== 'outdated' && status.state !== 'damaged')
     ctx.out('use the version of cheap-db-postgres that made it')
 }

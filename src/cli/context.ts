@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import type { PostgresTarget } from '../persistence/connection/connection-target.ts'
 import { stringOption, booleanOption, type OptionValues } from './args.ts'
 import { UsageError } from './exit-codes.ts'
 import { Progress } from './progress.ts'
@@ -19,12 +20,24 @@ export interface CliIo {
   readonly cwd: string
 }
 
-/** The embedded database's directory when neither --url nor DATABASE_URL names a server. */
+/** The embedded database's directory when neither --url, DATABASE_URL nor PG* names a server. */
 export const DEFAULT_DATA_DIR = '.cheap-data'
+
+/** The libpq variables `PostgresAdapter.fromEnv()` reads when DATABASE_URL is unset. */
+export const PG_VARIABLES = ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'] as const
+
+export type ServerSource = '--url' | 'DATABASE_URL' | 'PG* variables'
 
 /** Where the database is, and why (for messages). */
 export type DatabaseChoice =
-  | { readonly kind: 'server'; readonly url: string; readonly source: '--url' | 'DATABASE_URL' }
+  | {
+      readonly kind: 'server'
+      /** What to connect to: a URL, or the PG* variables' parts as fromEnv() passes them. */
+      readonly target: PostgresTarget
+      /** A URL for the same server (for `demo` and `bench`, which take a URL). */
+      readonly url: string
+      readonly source: ServerSource
+    }
   | { readonly kind: 'embedded'; readonly dataDir: string }
 
 export interface GlobalOptions {
@@ -32,9 +45,14 @@ export interface GlobalOptions {
   readonly schema: string | undefined
   readonly json: boolean
   readonly debug: boolean
+  /** --quiet: no "using …" line and no other remarks on stderr. */
+  readonly quiet: boolean
 }
 
-/** `--url`, else `DATABASE_URL`, else the embedded database; `--data-dir` forces embedded. */
+/**
+ * `--data-dir` (embedded), else `--url`, else `DATABASE_URL`, else the `PG*` variables (as
+ * `PostgresAdapter.fromEnv()` reads them), else the embedded database in `./.cheap-data`.
+ */
 export function globalOptions(values: OptionValues, env: CliIo['env']): GlobalOptions {
   const url = stringOption(values, 'url')
   const dataDir = stringOption(values, 'data-dir')
@@ -46,19 +64,61 @@ export function globalOptions(values: OptionValues, env: CliIo['env']): GlobalOp
   }
   if (url === '') throw new UsageError('--url needs a value, e.g. --url postgres://localhost/cheap')
   if (dataDir === '') throw new UsageError('--data-dir needs a directory')
-  const database: DatabaseChoice =
-    url !== undefined
-      ? { kind: 'server', url, source: '--url' }
-      : dataDir === undefined && envUrl !== undefined && envUrl !== ''
-        ? { kind: 'server', url: envUrl, source: 'DATABASE_URL' }
-        : { kind: 'embedded', dataDir: dataDir ?? DEFAULT_DATA_DIR }
-  if (database.kind === 'server') checkUrl(database.url, database.source)
+  const pgVariables = PG_VARIABLES.some((name) => (env[name] ?? '') !== '')
+  let database: DatabaseChoice
+  if (dataDir !== undefined) database = { kind: 'embedded', dataDir }
+  else if (url !== undefined) {
+    checkUrl(url, '--url')
+    database = { kind: 'server', target: { connectionString: url }, url, source: '--url' }
+  } else if (envUrl !== undefined && envUrl !== '') {
+    checkUrl(envUrl, 'DATABASE_URL')
+    database = {
+      kind: 'server',
+      target: { connectionString: envUrl },
+      url: envUrl,
+      source: 'DATABASE_URL',
+    }
+  } else if (pgVariables) database = pgServer(env)
+  else database = { kind: 'embedded', dataDir: DEFAULT_DATA_DIR }
   return {
     database,
     schema: stringOption(values, 'schema'),
     json: booleanOption(values, 'json'),
     debug: booleanOption(values, 'debug'),
+    quiet: booleanOption(values, 'quiet'),
   }
+}
+
+/** The server the PG* variables name, with exactly the parts `PostgresAdapter.fromEnv()` uses. */
+function pgServer(env: CliIo['env']): DatabaseChoice {
+  const value = (name: string) => {
+    const v = env[name]
+    return v === undefined || v === '' ? undefined : v
+  }
+  const portText = value('PGPORT')
+  const port = portText === undefined ? undefined : Number(portText)
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+    throw new UsageError(
+      `PGPORT is not a port number: '${portText ?? ''}'`,
+      'set it to a number like 5432, or unset it',
+    )
+  }
+  const parts = {
+    host: value('PGHOST'),
+    port,
+    database: value('PGDATABASE'),
+    user: value('PGUSER'),
+    password: value('PGPASSWORD'),
+  }
+  const target: Record<string, string | number> = {}
+  for (const [key, v] of Object.entries(parts)) if (v !== undefined) target[key] = v
+  const user = parts.user === undefined ? '' : encodeURIComponent(parts.user)
+  const password = parts.password === undefined ? '' : `:${encodeURIComponent(parts.password)}`
+  const url =
+    `postgres://${user === '' ? '' : `${user}${password}@`}` +
+    `${encodeURIComponent(parts.host ?? 'localhost')}:${parts.port ?? 5432}` +
+    (parts.database === undefined ? '' : `/${encodeURIComponent(parts.database)}`)
+  return { kind: 'server', target: target as PostgresTarget, url, source: 'PG* variables' }
 }
 
 /** A postgres:// URL (pg takes no libpq keyword strings); anything else is a typo. */
@@ -91,10 +151,20 @@ export class CommandContext {
     this.io.stdout.write(`${line}\n`)
   }
 
-  /** A remark for people on stderr (never in --json mode, so stdout stays the result). */
+  /** A remark for people on stderr (never with --json, so stdout stays the result, or --quiet). */
   info(line: string): void {
-    if (this.global.json) return
+    if (this.global.json || this.global.quiet) return
     this.progress.done()
+    this.io.stderr.write(`${line}\n`)
+  }
+
+  /**
+   * A remark on stderr that does not end the progress display (it is redrawn after), e.g. the
+   * `using …` line; none with --json or --quiet.
+   */
+  remark(line: string): void {
+    if (this.global.json || this.global.quiet) return
+    if (this.progress.visible) this.io.stderr.write('\r\x1b[2K')
     this.io.stderr.write(`${line}\n`)
   }
 

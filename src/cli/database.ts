@@ -2,8 +2,14 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { isCheapError } from '../errors.ts'
 import { PostgresAdapter } from '../persistence/connection/adapter.ts'
+import { describeTarget } from '../persistence/connection/connection-target.ts'
 import { PostgresSchema } from '../persistence/schema/postgres-schema.ts'
-import type { CommandContext, DatabaseChoice } from './context.ts'
+import {
+  DEFAULT_DATA_DIR,
+  type CommandContext,
+  type DatabaseChoice,
+  type GlobalOptions,
+} from './context.ts'
 import { lockDataDir } from './data-dir-lock.ts'
 import { CliError, EXIT, exitCodeOf } from './exit-codes.ts'
 
@@ -31,10 +37,11 @@ export async function openDatabase(
   const schema = ctx.global.schema
   let adapter: PostgresAdapter
   let release = async (): Promise<void> => {}
+  ctx.remark(`using ${describeDatabase(ctx.global)}`)
   if (choice.kind === 'server') {
     ctx.progress.phase(`connecting to ${describeServer(choice)}`)
     try {
-      adapter = await PostgresAdapter.create({ connectionString: choice.url }, { schema })
+      adapter = await PostgresAdapter.create(choice.target, { schema })
     } catch (error) {
       throw annotateConnection(error, choice)
     }
@@ -107,18 +114,61 @@ async function ensureSchema(ctx: CommandContext, adapter: PostgresAdapter): Prom
 
 /** The server for messages: the URL with its password masked, and where it came from. */
 export function describeServer(choice: Extract<DatabaseChoice, { kind: 'server' }>): string {
-  return `${maskUrl(choice.url)} (from ${choice.source})`
+  return `${describeTarget(choice.target)} (from ${choice.source})`
 }
 
-function maskUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***')
-    return parsed.toString().replace(/%2A%2A%2A/g, '***')
-  } catch {
-    return url.replace(/(password\s*=\s*)\S+/gi, '$1***').replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@')
+/**
+ * The database a command uses, for its `using …` line: `PostgreSQL postgres://u:***@h:5432/db,
+ * schema public (from --url)` or `embedded (.cheap-data)`.
+ */
+export function describeDatabase(global: GlobalOptions): string {
+  const choice = global.database
+  if (choice.kind === 'embedded') {
+    return `embedded (${choice.dataDir})${global.schema === undefined ? '' : `, schema ${global.schema}`}`
   }
+  return (
+    `PostgreSQL ${describeTarget(choice.target)}, schema ${global.schema ?? 'public'} ` +
+    `(from ${choice.source})`
+  )
+}
+
+/** `cheap schema <action>` with the options that chose this database, for hints. */
+export function schemaCommandFor(action: 'create' | 'migrate', global: GlobalOptions): string {
+  const choice = global.database
+  const options: string[] = []
+  if (choice.kind === 'embedded' && choice.dataDir !== DEFAULT_DATA_DIR)
+    options.push(`--data-dir ${choice.dataDir}`)
+  if (global.schema !== undefined) options.push(`--schema ${global.schema}`)
+  const command = `\`cheap ${[...options, 'schema', action].join(' ')}\``
+  return choice.kind === 'server' && choice.source === '--url'
+    ? `${command} (with the same --url)`
+    : command
+}
+
+/**
+ * A library message worded for a CLI user: the CLI command instead of the TypeScript API, and
+ * connection advice that fits where the server came from.
+ */
+export function forCliUser(message: string, global: GlobalOptions): string {
+  const choice = global.database
+  const advice =
+    choice.kind === 'embedded'
+      ? 'check the database'
+      : choice.source === '--url'
+        ? 'check --url, or leave it out to use the embedded database'
+        : choice.source === 'DATABASE_URL'
+          ? 'fix DATABASE_URL, or unset it to use the embedded database'
+          : 'fix the PG* variables, or unset them to use the embedded database'
+  return message
+    .replace('set DATABASE_URL, or leave it unset to use the embedded database', advice)
+    .replace(
+      /run PostgresSchema\.createSchema or `cheap schema create`/,
+      `create it with ${schemaCommandFor('create', global)}`,
+    )
+    .replace(
+      /migrate it with `cheap schema migrate` or PostgresSchema\.migrate\(adapter\)/,
+      `migrate it with ${schemaCommandFor('migrate', global)}`,
+    )
 }
 
 /** A connection failure, with a hint about where the URL came from. */
@@ -129,8 +179,10 @@ export function annotateConnection(
   if (exitCodeOf(error) !== EXIT.CONNECTION) return error
   const hint =
     choice.source === 'DATABASE_URL'
-      ? 'the server comes from DATABASE_URL: fix it, or unset it to use the embedded database in ./.cheap-data'
-      : 'the server comes from --url: check it, or leave --url and DATABASE_URL unset to use the embedded database'
+      ? 'the server comes from DATABASE_URL: fix it, or unset it to use the PG* variables or the embedded database in ./.cheap-data'
+      : choice.source === 'PG* variables'
+        ? 'the server comes from the PG* variables (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD): fix them, or unset them to use the embedded database in ./.cheap-data'
+        : 'the server comes from --url: check it, or leave it out to use DATABASE_URL, the PG* variables or the embedded database'
   return new CliError(EXIT.CONNECTION, messageOf(error), hint, { cause: error })
 }
 

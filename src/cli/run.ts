@@ -23,7 +23,8 @@ import { listCommand } from './cmd-list.ts'
 import { schemaCommand } from './cmd-schema.ts'
 import { showCommand } from './cmd-show.ts'
 import type { CommandArgs, CommandSpec } from './command.ts'
-import { CommandContext, globalOptions, toJson, type CliIo } from './context.ts'
+import { CommandContext, globalOptions, toJson, type CliIo, type GlobalOptions } from './context.ts'
+import { forCliUser, schemaCommandFor } from './database.ts'
 import { CliError, EXIT, UsageError, exitCodeOf, type ExitCode } from './exit-codes.ts'
 import { commandHelp, mainHelp } from './help.ts'
 import { packageInfo } from './package-info.ts'
@@ -68,20 +69,22 @@ export function processIo(): CliIo {
  */
 export async function runCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
   const flags = { json: args.includes('--json'), debug: args.includes('--debug') }
-  const where = { command: '' }
+  const where: Where = { command: '', global: undefined }
   try {
     return await dispatch(args, io, where)
   } catch (error) {
-    reportError(io, error, flags, where.command)
+    reportError(io, error, flags, where)
     return exitCodeOf(error)
   }
 }
 
-async function dispatch(
-  args: readonly string[],
-  io: CliIo,
-  where: { command: string },
-): Promise<ExitCode> {
+/** How far the command line got: the command, and the global options once parsed. */
+interface Where {
+  command: string
+  global: GlobalOptions | undefined
+}
+
+async function dispatch(args: readonly string[], io: CliIo, where: Where): Promise<ExitCode> {
   const { version } = packageInfo()
   const found = findCommand(args, ALL_OPTIONS)
   if (found === undefined) {
@@ -129,6 +132,7 @@ async function dispatch(
     input = { values: parsed.values, positionals: parsed.positionals, rest: after }
   }
   const ctx = new CommandContext(io, globalOptions(input.values, io.env))
+  where.global = ctx.global
   try {
     return (await command.run(ctx, input)) ?? EXIT.OK
   } finally {
@@ -184,7 +188,7 @@ const CODE_NAMES: Readonly<Record<ExitCode, string>> = {
 }
 
 /** What to do next, for library errors that reach the CLI unwrapped. */
-function hintFor(error: CheapError): string | undefined {
+function hintFor(error: CheapError, global: GlobalOptions | undefined): string | undefined {
   switch (error.code) {
     case 'SCHEMA_MISMATCH':
       return error instanceof CheapSchemaMismatchError &&
@@ -192,7 +196,9 @@ function hintFor(error: CheapError): string | undefined {
         !/not created/.test(error.message)
         ? 'the schema was made by another version of cheap-db-postgres: use that version, or ' +
             'drop it with `cheap schema drop` (its catalogs are lost) and create it again'
-        : 'create the schema with `cheap schema create` (with the same --url and --schema options)'
+        : global === undefined
+          ? 'create the schema with `cheap schema create` (with the same --url and --schema options)'
+          : `create the schema with ${schemaCommandFor('create', global)}`
     case 'CONFLICT':
       if (error instanceof CheapConflictError && error.aspectDefName !== undefined) {
         return `\`cheap defs show ${error.aspectDefName}\` shows its stored versions and how many catalogs use each`
@@ -213,13 +219,19 @@ function reportError(
   io: CliIo,
   error: unknown,
   flags: { readonly json: boolean; readonly debug: boolean },
-  command: string,
+  where: Where,
 ): void {
+  const { command, global } = where
   const exitCode = exitCodeOf(error)
-  const message = error instanceof Error ? error.message : String(error)
+  const raw = error instanceof Error ? error.message : String(error)
+  const message = global === undefined ? raw : forCliUser(raw, global)
   const cheap = cheapErrorOf(error)
   const hint =
-    error instanceof CliError ? error.hint : cheap === undefined ? undefined : hintFor(cheap)
+    error instanceof CliError
+      ? error.hint
+      : cheap === undefined
+        ? undefined
+        : hintFor(cheap, global)
   const unexpected = exitCode === EXIT.UNEXPECTED && !(error instanceof CliError)
   const prefix = command === '' ? 'cheap' : `cheap ${command}`
   if (flags.json) {

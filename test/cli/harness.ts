@@ -27,6 +27,10 @@ export interface CliOptions {
   /** Added to the environment (undefined removes a variable). */
   readonly env?: Readonly<Record<string, string | undefined>>
   readonly input?: string
+  /** cheapInProcess only: stdin claims to be a terminal (a person can answer questions). */
+  readonly terminal?: boolean
+  /** cheapInProcess only: stdout and stderr claim to be terminals (the progress line shows). */
+  readonly terminalOutput?: boolean
 }
 
 /**
@@ -107,10 +111,12 @@ export async function cheapInProcess(
   let stdout = ''
   let stderr = ''
   const env = cleanEnv(options.env)
+  const stdin = Readable.from(options.input === undefined ? [] : [options.input])
+  if (options.terminal === true) Object.assign(stdin, { isTTY: true })
   const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text), isTTY: false },
-    stderr: { write: (text: string) => (stderr += text), isTTY: false },
-    stdin: Readable.from(options.input === undefined ? [] : [options.input]),
+    stdout: { write: (text: string) => (stdout += text), isTTY: options.terminalOutput === true },
+    stderr: { write: (text: string) => (stderr += text), isTTY: options.terminalOutput === true },
+    stdin,
     env,
     cwd: options.cwd,
   })

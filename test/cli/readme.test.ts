@@ -102,7 +102,7 @@ function runTour(name: string, variant: { env: Record<string, string>; exact: bo
       )
     })
     after(async () => {
-      if (!variant.exact) await shell('npx cheap schema drop', cwd, env())
+      if (!variant.exact) await shell('npx cheap schema drop --yes', cwd, env())
       await removeDir(cwd)
     })
 

@@ -16,7 +16,7 @@ if (SERVER_URL === undefined) {
     env: { DATABASE_URL: SERVER_URL },
     embedded: false,
     async cleanup(run) {
-      await run(['schema', 'drop'])
+      await run(['schema', 'drop', '--yes'])
     },
   })
 }

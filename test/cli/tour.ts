@@ -44,7 +44,12 @@ export function tour(target: TourTarget): void {
       })
       // Piped: no progress display, no terminal control sequences.
       assert.doesNotMatch(result.stderr, /[\r\x1b]/, `progress output when piped\n${show(result)}`)
-      return result
+      // Every command that opens the database names it first (not with --json); the checks
+      // below look at what follows.
+      const using =
+        /^using (embedded \(\.cheap-data\)|PostgreSQL \S+, schema \w+ \(from DATABASE_URL\))\n/
+      if (args.includes('--json')) assert.doesNotMatch(result.stderr, /^using /m, show(result))
+      return { ...result, stderr: result.stderr.replace(using, '') }
     }
     const expect = (result: CliResult, code: number) =>
       assert.equal(result.code, code, show(result))
@@ -74,13 +79,26 @@ export function tour(target: TourTarget): void {
         } else {
           expect(result, 7)
           assert.match(result.stderr, /schema not created/)
-          assert.match(result.stderr, /^hint: create the schema with `cheap schema create`/m)
+          assert.match(
+            result.stderr,
+            /^hint: create the schema with `cheap (--schema \w+ )?schema create`/m,
+          )
         }
       },
     )
 
     it('import prints the catalog id (and creates the schema on a server)', async () => {
-      const result = await run(['import', join(FIXTURES, 'full-catalog.json')])
+      const raw = await cheap([...target.args, 'import', join(FIXTURES, 'full-catalog.json')], {
+        cwd,
+        env: target.env,
+      })
+      assert.match(
+        raw.stderr,
+        target.embedded
+          ? /^using embedded \(\.cheap-data\)\n/
+          : /^using PostgreSQL postgres:\/\/\S+, schema \w+ \(from DATABASE_URL\)\n/,
+      )
+      const result = { ...raw, stderr: raw.stderr.replace(/^using .*\n/, '') }
       expect(result, 0)
       assert.equal(result.stdout, `${ID}\n`)
       assert.match(
@@ -149,7 +167,7 @@ export function tour(target: TourTarget): void {
     })
 
     it('defs delete is refused while a catalog uses the def (exit 4)', async () => {
-      const result = await run(['defs', 'delete', 'person'])
+      const result = await run(['defs', 'delete', 'person', '--yes'])
       expect(result, 4)
       assert.match(result.stderr, new RegExp(`AspectDef 'person' is used by 1 catalog \\(${ID}\\)`))
       assert.match(result.stderr, /^hint: `cheap defs show person`/m)
@@ -207,19 +225,19 @@ export function tour(target: TourTarget): void {
     })
 
     it('delete removes it; a second delete is not found', async () => {
-      const result = await run(['delete', ID])
+      const result = await run(['delete', ID, '--yes'])
       expect(result, 0)
       assert.equal(result.stdout, `deleted catalog ${ID}\n`)
-      expect(await run(['delete', ID, '--json']), 6)
+      expect(await run(['delete', ID, '--json', '--yes']), 6)
       const list = await run(['list', '--json'])
       assert.deepEqual(JSON.parse(list.stdout), [])
     })
 
     it('defs delete: once no catalog uses it, the def goes; again is not found', async () => {
-      const result = await run(['defs', 'delete', 'person', '--json'])
+      const result = await run(['defs', 'delete', 'person', '--json', '--yes'])
       expect(result, 0)
       assert.deepEqual(JSON.parse(result.stdout), { aspectDef: 'person', deleted: true })
-      const again = await run(['defs', 'delete', 'person'])
+      const again = await run(['defs', 'delete', 'person', '--yes'])
       expect(again, 6)
       assert.match(again.stderr, /AspectDef 'person' is not stored in /)
       const list = await run(['defs', 'list', '--json'])
@@ -237,7 +255,7 @@ export function tour(target: TourTarget): void {
       assert.deepEqual(json['missingTables'], [])
       assert.equal(json['hasAudit'], false)
 
-      const drop = await run(['schema', 'drop'])
+      const drop = await run(['schema', 'drop', '--yes'])
       expect(drop, 0)
       assert.match(drop.stdout, /^dropped the CHEAP schema in schema "\w+" of /)
 

@@ -149,7 +149,6 @@ describe('cheap without a database', () => {
         ['--url', 'localhost:5432', 'list'],
         /--url is not a PostgreSQL URL: 'localhost:5432'\nhint: write it like postgres:\/\/user:password@host:5432\/database/,
       ],
-      ['a directory to import', ['import', '.'], /\. is a directory, not a JSON file/],
       [
         'an --out in a missing directory (before the catalog is loaded)',
         ['export', '550e8400-e29b-41d4-a716-444444444444', '--out', 'no/such/x.json'],
@@ -173,6 +172,15 @@ describe('cheap without a database', () => {
       assert.match(result.stderr, /'not-a-uuid' is not a catalog id: expected a UUID/)
       assert.match(result.stderr, /hint: `cheap list` shows the stored catalogs/)
     }
+  })
+
+  it('a directory that is not a backup is not found (6), before any database is opened', async () => {
+    const result = await run(['import', '.'])
+    assertExit(result, 6)
+    assert.match(
+      result.stderr,
+      /^cheap import: \. is a directory without a manifest\.json\nhint: import a directory written by `cheap export --all --out DIR`/,
+    )
   })
 
   it('a missing input file is not found (6)', async () => {
@@ -220,7 +228,8 @@ describe('cheap without a database', () => {
     assertExit(result, 5)
     assert.ok(
       result.stderr.startsWith(
-        'cheap list: cannot reach PostgreSQL at postgres://u:***@127.0.0.1:1/db (ECONNREFUSED): is the server running?',
+        'using PostgreSQL postgres://u:***@127.0.0.1:1/db, schema public (from --url)\n' +
+          'cheap list: cannot reach PostgreSQL at postgres://u:***@127.0.0.1:1/db (ECONNREFUSED): is the server running?',
       ),
       result.stderr,
     )
