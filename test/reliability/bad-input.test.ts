@@ -94,7 +94,8 @@ function incompressible(length: number): string {
   return out
 }
 
-async function payload(c: BadCase): Promise<string> {
+/** The case's document: generated text, or the file's bytes (so invalid UTF-8 stays invalid). */
+async function payload(c: BadCase): Promise<string | Uint8Array> {
   if (c.generate === 'deep-tree') return deepTree()
   if (c.generate === 'large-document') {
     const text = largeDocument()
@@ -102,7 +103,7 @@ async function payload(c: BadCase): Promise<string> {
     return text
   }
   assert.ok(c.file !== undefined, `case ${c.name} names no file`)
-  return readFile(new URL(c.file, FIXTURES), 'utf8')
+  return readFile(new URL(c.file, FIXTURES))
 }
 
 /** A message a person can act on: the declared fragments, and the JSON path it starts with. */
