@@ -67,7 +67,11 @@ export function processIo(): CliIo {
  * throws: every failure is reported on stderr (as JSON with --json) and mapped to a code.
  */
 export async function runCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const flags = { json: args.includes('--json'), debug: args.includes('--debug') }
+  const flags = {
+    json: args.includes('--json'),
+    debug: args.includes('--debug'),
+    force: args.includes('--force'),
+  }
   const where = { command: '' }
   try {
     return await dispatch(args, io, where)
@@ -183,8 +187,14 @@ const CODE_NAMES: Readonly<Record<ExitCode, string>> = {
   7: 'SCHEMA_MISMATCH',
 }
 
-/** What to do next, for library errors that reach the CLI unwrapped. */
-function hintFor(error: CheapError): string | undefined {
+/**
+ * What to do next, for library errors that reach the CLI unwrapped. `force`: the command line
+ * had --force, so a conflict is one --force cannot fix and the hint does not suggest it.
+ */
+export function hintFor(
+  error: CheapError,
+  options: { readonly force?: boolean } = {},
+): string | undefined {
   switch (error.code) {
     case 'SCHEMA_MISMATCH':
       return error instanceof CheapSchemaMismatchError &&
@@ -197,7 +207,10 @@ function hintFor(error: CheapError): string | undefined {
       if (error instanceof CheapConflictError && error.aspectDefName !== undefined) {
         return `\`cheap defs show ${error.aspectDefName}\` shows its stored versions and how many catalogs use each`
       }
-      return 'someone else changed the catalog: load it again, or pass --force to overwrite it'
+      return options.force === true
+        ? 'this conflict is not one --force overrides (it only replaces a stored catalog of the same id): ' +
+            'another process may have changed the same rows, so run the command again; if it fails again, the message says what is in the way'
+        : 'someone else changed the catalog: load it again, or pass --force to overwrite it'
     case 'TIMEOUT':
       return 'the database is busy or the work is large: try again, or use a server'
     default:
@@ -212,14 +225,18 @@ function hintFor(error: CheapError): string | undefined {
 function reportError(
   io: CliIo,
   error: unknown,
-  flags: { readonly json: boolean; readonly debug: boolean },
+  flags: { readonly json: boolean; readonly debug: boolean; readonly force: boolean },
   command: string,
 ): void {
   const exitCode = exitCodeOf(error)
   const message = error instanceof Error ? error.message : String(error)
   const cheap = cheapErrorOf(error)
   const hint =
-    error instanceof CliError ? error.hint : cheap === undefined ? undefined : hintFor(cheap)
+    error instanceof CliError
+      ? error.hint
+      : cheap === undefined
+        ? undefined
+        : hintFor(cheap, { force: flags.force })
   const unexpected = exitCode === EXIT.UNEXPECTED && !(error instanceof CliError)
   const prefix = command === '' ? 'cheap' : `cheap ${command}`
   if (flags.json) {

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { COMMANDS } from '../../src/cli/run.ts'
+import { COMMANDS, hintFor } from '../../src/cli/run.ts'
+import { CheapConflictError } from '../../src/errors.ts'
 import {
   FIXTURES,
   ROOT,
@@ -317,5 +318,24 @@ describe('cheap without a database', () => {
     const result = await run(['--debug', 'import', 'nowhere.json'])
     assertExit(result, 6)
     assert.match(result.stderr, STACK)
+  })
+})
+
+describe('conflict hints', () => {
+  it('suggest --force for a stale revision, but not when --force was given', () => {
+    const stale = new CheapConflictError('catalog x was changed: stored revision 3, expected 2')
+    assert.match(hintFor(stale) ?? '', /pass --force to overwrite it/)
+    const withForce = hintFor(stale, { force: true }) ?? ''
+    assert.doesNotMatch(withForce, /pass --force/)
+    assert.match(withForce, /not one --force overrides/)
+  })
+
+  it('send an AspectDef conflict to `cheap defs show`, with or without --force', () => {
+    const def = new CheapConflictError("AspectDef 'person' …", { aspectDefName: 'person' })
+    for (const force of [false, true]) {
+      const hint = hintFor(def, { force }) ?? ''
+      assert.match(hint, /^`cheap defs show person` shows its stored versions/)
+      assert.doesNotMatch(hint, /--force/)
+    }
   })
 })
