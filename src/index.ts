@@ -67,7 +67,16 @@ export type {
   EvolveAspectDefResult,
   LoadAspectDefOptions,
 } from './persistence/defs/aspect-defs.ts'
-export type { CheapDatabase, AuditColumns } from './persistence/schema/database.ts'
+export type {
+  AuditColumns,
+  AuditedTableName,
+  CheapAuditedDatabase,
+  CheapDatabase,
+  CheapRow,
+  CheapRowUpdate,
+  NewCheapRow,
+} from './persistence/schema/database.ts'
+export type { CheapTableName } from './persistence/schema/tables.ts'
 // Dedicated tables (AspectDefs in their own typed tables) and typed queries.
 export type {
   AspectTableMapping,

@@ -281,7 +281,20 @@ forEachBackend('reliability: bad input', (backend) => {
       {
         code: 'VALIDATION',
         reason: 'WRONG_HIERARCHY',
-        message: ['"set"', 'entity set (ES)', 'not an entity list'],
+        message: ['"set"', 'is an entity set (ES), not an entity list (EL)'],
+      },
+    ],
+    [
+      'addToEntityList of a hierarchy the catalog does not have',
+      () => dao.addToEntityList(stored, 'nope', [e1]),
+      { code: 'NOT_FOUND', message: [`catalog ${stored} has no hierarchy named "nope"`] },
+    ],
+    [
+      'removeAspects of an AspectMap the catalog does not have',
+      () => dao.removeAspects(stored, 'com.example.nope', [e1]),
+      {
+        code: 'NOT_FOUND',
+        message: [`catalog ${stored} has no AspectMap for the AspectDef 'com.example.nope'`],
       },
     ],
     [
