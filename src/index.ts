@@ -29,6 +29,7 @@ export {
   type EnvAdapterOptions,
   type HealthCheckResult,
 } from './persistence/connection/adapter.ts'
+export type { EmbeddedPglite } from './persistence/connection/pglite-backend.ts'
 export type { PostgresAdapterOptions } from './persistence/connection/pg-adapter-config.ts'
 export {
   PostgresSchema,

@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite'
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { Backend } from './backend.ts'
@@ -8,7 +7,7 @@ import type { DedicatedConnection } from './held-connection.ts'
 import { validateSchemaName } from '../schema/identifiers.ts'
 import { openPgBackend } from './pg-backend.ts'
 import type { PostgresAdapterOptions } from './pg-adapter-config.ts'
-import { openPgliteBackend } from './pglite-backend.ts'
+import { openPgliteBackend, type EmbeddedPglite } from './pglite-backend.ts'
 import { mapDatabaseError } from './sql-errors.ts'
 
 /** Options of {@link PostgresAdapter.embedded}. */
@@ -17,8 +16,11 @@ export interface EmbeddedAdapterOptions {
   readonly dataDir?: string | undefined
   /** The PostgreSQL schema to use (its `search_path`), default `public`. */
   readonly schema?: string | undefined
-  /** An existing PGlite instance to use (e.g. with extensions loaded); `close()` closes it. */
-  readonly pglite?: PGlite | undefined
+  /**
+   * An existing PGlite instance to use (e.g. with extensions loaded); `close()` closes it. Any
+   * `PGlite` from '@electric-sql/pglite' fits {@link EmbeddedPglite}.
+   */
+  readonly pglite?: EmbeddedPglite | undefined
 }
 
 /** Options of {@link PostgresAdapter.fromEnv}: those of a server connection, or of PGlite. */
