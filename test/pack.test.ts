@@ -203,6 +203,7 @@ import {
   Aspect,
   PostgresAdapter,
   PropertyDef,
+  TreeNode,
   type CheapAuditedDatabase,
   type CheapRow,
   type EmbeddedPglite,
@@ -221,4 +222,6 @@ export const restore = Aspect.restore
 export const stored = Aspect.stored
 // @ts-expect-error PropertyDef.create is @internal
 export const create = PropertyDef.create
+// @ts-expect-error TreeNode's constructor takes its tree (not an implied no-argument one)
+export const node = new TreeNode()
 `
