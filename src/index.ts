@@ -29,6 +29,7 @@ export {
   type EnvAdapterOptions,
   type HealthCheckResult,
 } from './persistence/connection/adapter.ts'
+export type { EmbeddedPglite } from './persistence/connection/pglite-backend.ts'
 export type { PostgresAdapterOptions } from './persistence/connection/pg-adapter-config.ts'
 export type {
   QueryLogEvent,
@@ -73,7 +74,16 @@ export type {
   EvolveAspectDefResult,
   LoadAspectDefOptions,
 } from './persistence/defs/aspect-defs.ts'
-export type { CheapDatabase, AuditColumns } from './persistence/schema/database.ts'
+export type {
+  AuditColumns,
+  AuditedTableName,
+  CheapAuditedDatabase,
+  CheapDatabase,
+  CheapRow,
+  CheapRowUpdate,
+  NewCheapRow,
+} from './persistence/schema/database.ts'
+export type { CheapTableName } from './persistence/schema/tables.ts'
 // Dedicated tables (AspectDefs in their own typed tables) and typed queries.
 export type {
   AspectTableMapping,

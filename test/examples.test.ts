@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { readdirSync } from 'node:fs'
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import pg from 'pg'
-import { ROOT, SERVER_URL, TSX, removeDir, run, tempDir } from './cli/harness.ts'
+import { ROOT, SERVER_URL, TSX, removeDir, run } from './cli/harness.ts'
 
 const EXAMPLES = join(ROOT, 'examples')
 
@@ -116,11 +116,12 @@ async function admin(sql: string): Promise<void> {
 describe("the README's TypeScript example", () => {
   let dir = ''
   before(async () => {
-    dir = await tempDir('cheap-readme-ts-')
+    // Inside the clone, where a reader would put it: the package name resolves there.
+    dir = await mkdtemp(join(ROOT, '.readme-example-'))
   })
   after(async () => removeDir(dir))
 
-  it('runs as written, importing the package from this checkout', async () => {
+  it('runs as written in a clone, without a build, importing the TypeScript source', async () => {
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8')
     const section = readme.indexOf('## In TypeScript')
     const start = readme.indexOf('```ts\n', section)
@@ -128,11 +129,23 @@ describe("the README's TypeScript example", () => {
     assert.ok(section >= 0 && start > section && end > start, 'no ts block in "In TypeScript"')
     const code = readme.slice(start + '```ts\n'.length, end)
     assert.match(code, /from 'cheap-db-postgres'/)
-    const source = pathToFileURL(join(ROOT, 'src', 'index.ts')).href
-    // .mts: an ES module wherever the temporary directory is.
+    // .mts: an ES module wherever it is.
     const file = join(dir, 'readme-example.mts')
-    await writeFile(file, code.replaceAll("from 'cheap-db-postgres'", `from '${source}'`))
+    await writeFile(file, code)
     const result = await runTs(file)
     assert.equal(result.code, 0, `${result.stdout}${result.stderr}`)
+    // tsconfig.json's `paths` sends 'cheap-db-postgres' to src/index.ts under tsx, so the
+    // example needs no dist/ and never runs a stale one.
+    const probe = join(dir, 'probe.mts')
+    const source = pathToFileURL(join(ROOT, 'src', 'index.ts')).href
+    await writeFile(
+      probe,
+      `import * as byName from 'cheap-db-postgres'\n` +
+        `const bySource: unknown = await import(${JSON.stringify(source)})\n` +
+        `console.log(byName === bySource ? 'source' : 'other')\n`,
+    )
+    const probed = await runTs(probe)
+    assert.equal(probed.code, 0, probed.stderr)
+    assert.equal(probed.stdout, 'source\n')
   })
 })

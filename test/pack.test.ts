@@ -74,17 +74,42 @@ describe('the npm package', () => {
       'dist/src/cli/main.js',
       'dist/src/persistence/schema/steps.js',
       'schema/001-migration-ledger.sql',
-      'dist/schema/001-migration-ledger.sql',
     ]) {
       assert.ok(files.includes(file), `${file} is missing from the package`)
     }
+    // The schema once, at the package root, where the built code looks for it.
+    assert.deepEqual(
+      files.filter((f) => f.startsWith('dist/schema/')),
+      [],
+    )
     const unwanted = files.filter(
       (f) =>
-        !/^(dist\/src\/.+\.(js|d\.ts)|(dist\/)?schema\/\d{3}-[a-z0-9-]+\.sql|bin\/cheap|bin\/package\.json|package\.json|README\.md)$/.test(
+        !/^(dist\/src\/.+\.(js|d\.ts)|schema\/\d{3}-[a-z0-9-]+\.sql|bin\/cheap|bin\/package\.json|package\.json|README\.md)$/.test(
           f,
         ),
     )
     assert.deepEqual(unwanted, [], 'unexpected files in the package')
+  })
+
+  it('is ESM with an import and a default export condition, types first', async () => {
+    const installed = JSON.parse(
+      await readFile(join(project, 'node_modules', 'cheap-db-postgres', 'package.json'), 'utf8'),
+    ) as { type: string; exports: Record<string, Record<string, string>> }
+    assert.equal(installed.type, 'module')
+    assert.deepEqual(Object.entries(installed.exports['.'] ?? {}), [
+      ['types', './dist/src/index.d.ts'],
+      ['import', './dist/src/index.js'],
+      ['default', './dist/src/index.js'],
+    ])
+  })
+
+  it('hides @internal members from its declarations', async () => {
+    const aspect = await readFile(
+      join(project, 'node_modules', 'cheap-db-postgres', 'dist', 'src', 'model', 'aspect.d.ts'),
+      'utf8',
+    )
+    assert.match(aspect, /class Aspect\b/)
+    assert.doesNotMatch(aspect, /\bstatic (restore|stored)\b/)
   })
 
   it('installs its bin: npx cheap --version', async () => {
@@ -118,36 +143,48 @@ describe('the npm package', () => {
     assert.equal(exported.stdout, await readFile(fixture, 'utf8'))
   })
 
-  it("an example importing 'cheap-db-postgres' type-checks and runs against the package", async () => {
+  for (const skipLibCheck of [true, false]) {
+    it(`a consumer compiles against the package with skipLibCheck: ${skipLibCheck}`, async () => {
+      const example = await readFile(join(ROOT, 'examples', 'quick-start.ts'), 'utf8')
+      assert.match(example, /from '\.\.\/src\/index\.ts'/)
+      await writeFile(
+        join(project, 'quick-start.ts'),
+        example.replace("from '../src/index.ts'", "from 'cheap-db-postgres'"),
+      )
+      await writeFile(join(project, 'surface.ts'), SURFACE)
+      const config = `tsconfig-${skipLibCheck ? 'skip' : 'check'}.json`
+      await writeFile(
+        join(project, config),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'es2023',
+            lib: ['es2023'],
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            strict: true,
+            noEmit: true,
+            skipLibCheck,
+            types: ['node'],
+            typeRoots: [join(ROOT, 'node_modules', '@types')],
+          },
+          files: ['quick-start.ts', 'surface.ts'],
+        }),
+      )
+      const tsc = await run(
+        process.execPath,
+        [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config],
+        { cwd: project },
+      )
+      assert.equal(tsc.code, 0, `${tsc.stdout}${tsc.stderr}`)
+    })
+  }
+
+  it("an example importing 'cheap-db-postgres' runs against the package", async () => {
     const example = await readFile(join(ROOT, 'examples', 'quick-start.ts'), 'utf8')
-    assert.match(example, /from '\.\.\/src\/index\.ts'/)
     await writeFile(
       join(project, 'quick-start.ts'),
       example.replace("from '../src/index.ts'", "from 'cheap-db-postgres'"),
     )
-    await writeFile(
-      join(project, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'es2023',
-          lib: ['es2023'],
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-          types: ['node'],
-          typeRoots: [join(ROOT, 'node_modules', '@types')],
-        },
-        files: ['quick-start.ts'],
-      }),
-    )
-    const tsc = await run(
-      process.execPath,
-      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
-      { cwd: project },
-    )
-    assert.equal(tsc.code, 0, `${tsc.stdout}${tsc.stderr}`)
     // tsx only strips the example's types; the package itself is plain JS from dist/.
     const result = await run(process.execPath, ['--import', TSX, 'quick-start.ts'], {
       cwd: project,
@@ -156,3 +193,35 @@ describe('the npm package', () => {
     assert.match(result.stdout, /^equal to the saved catalog: true$/m)
   })
 })
+
+/**
+ * A consumer's use of the public types: the row and audited-database types, an existing PGlite,
+ * and no access to @internal members (an unused @ts-expect-error fails the compile).
+ */
+const SURFACE = `import type { Kysely } from 'kysely'
+import {
+  Aspect,
+  PostgresAdapter,
+  PropertyDef,
+  TreeNode,
+  type CheapAuditedDatabase,
+  type CheapRow,
+  type EmbeddedPglite,
+} from 'cheap-db-postgres'
+
+export function names(db: Kysely<CheapAuditedDatabase>) {
+  return db.selectFrom('catalog').select(['catalog_id', 'updated_at']).execute()
+}
+export const row: Pick<CheapRow<'hierarchy'>, 'name'> = { name: 'queue' }
+export function open(pglite: EmbeddedPglite) {
+  return PostgresAdapter.embedded({ pglite })
+}
+// @ts-expect-error Aspect.restore is @internal
+export const restore = Aspect.restore
+// @ts-expect-error Aspect.stored is @internal
+export const stored = Aspect.stored
+// @ts-expect-error PropertyDef.create is @internal
+export const create = PropertyDef.create
+// @ts-expect-error TreeNode's constructor takes its tree (not an implied no-argument one)
+export const node = new TreeNode()
+`

@@ -64,12 +64,13 @@ export const importCommand: CommandSpec = {
       }
       return EXIT.OK
     }
-    const text = await readInput(ctx, file)
-    ctx.progress.phase(`parsing ${formatBytes(Buffer.byteLength(text))} of JSON`)
+    const bytes = await readInput(ctx, file)
+    ctx.progress.phase(`parsing ${formatBytes(bytes.length)} of JSON`)
     const catalog = inContext(
       name,
       'nothing was imported: fix the file and run the command again',
-      () => catalogFromJson(text),
+      // From the bytes: invalid UTF-8 is an error with its offset, not U+FFFD.
+      () => catalogFromJson(bytes),
     )
     const force = booleanOption(values, 'force')
     const db = await openDatabase(ctx, 'always')
@@ -143,8 +144,8 @@ function describeSize(catalog: Catalog): string {
   return `${formatCount(catalog.hierarchyCount)} hierarchies, ${formatCount(aspects)} aspects`
 }
 
-/** The whole input as text, with a progress bar over the bytes read. */
-async function readInput(ctx: CommandContext, file: string): Promise<string> {
+/** The whole input's bytes, with a progress bar over the bytes read. */
+async function readInput(ctx: CommandContext, file: string): Promise<Uint8Array> {
   let total: number | undefined
   let stream: Readable
   if (file === '-') {
@@ -177,9 +178,7 @@ async function readInput(ctx: CommandContext, file: string): Promise<string> {
   } catch (error) {
     throw readError(name, error)
   }
-  const text = Buffer.concat(chunks).toString('utf8')
-  // A byte-order mark is not JSON; editors on Windows add one.
-  return text.startsWith('\uFEFF') ? text.slice(1) : text
+  return Buffer.concat(chunks)
 }
 
 function readError(file: string, error: unknown): unknown {

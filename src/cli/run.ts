@@ -68,7 +68,11 @@ export function processIo(): CliIo {
  * throws: every failure is reported on stderr (as JSON with --json) and mapped to a code.
  */
 export async function runCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const flags = { json: args.includes('--json'), debug: args.includes('--debug') }
+  const flags = {
+    json: args.includes('--json'),
+    debug: args.includes('--debug'),
+    force: args.includes('--force'),
+  }
   const where: Where = { command: '', global: undefined }
   try {
     return await dispatch(args, io, where)
@@ -187,8 +191,16 @@ const CODE_NAMES: Readonly<Record<ExitCode, string>> = {
   7: 'SCHEMA_MISMATCH',
 }
 
-/** What to do next, for library errors that reach the CLI unwrapped. */
-function hintFor(error: CheapError, global: GlobalOptions | undefined): string | undefined {
+/**
+ * What to do next, for library errors that reach the CLI unwrapped. `global`: the command line's
+ * global options, to name the CLI command with the same --url/--schema; `force`: the command line
+ * had --force, so a conflict is one --force cannot fix and the hint does not suggest it.
+ */
+export function hintFor(
+  error: CheapError,
+  options: { readonly global?: GlobalOptions | undefined; readonly force?: boolean } = {},
+): string | undefined {
+  const global = options.global
   switch (error.code) {
     case 'SCHEMA_MISMATCH':
       return error instanceof CheapSchemaMismatchError &&
@@ -203,7 +215,10 @@ function hintFor(error: CheapError, global: GlobalOptions | undefined): string |
       if (error instanceof CheapConflictError && error.aspectDefName !== undefined) {
         return `\`cheap defs show ${error.aspectDefName}\` shows its stored versions and how many catalogs use each`
       }
-      return 'someone else changed the catalog: load it again, or pass --force to overwrite it'
+      return options.force === true
+        ? 'this conflict is not one --force overrides (it only replaces a stored catalog of the same id): ' +
+            'another process may have changed the same rows, so run the command again; if it fails again, the message says what is in the way'
+        : 'someone else changed the catalog: load it again, or pass --force to overwrite it'
     case 'TIMEOUT':
       return 'the database is busy or the work is large: try again, or use a server'
     default:
@@ -218,7 +233,7 @@ function hintFor(error: CheapError, global: GlobalOptions | undefined): string |
 function reportError(
   io: CliIo,
   error: unknown,
-  flags: { readonly json: boolean; readonly debug: boolean },
+  flags: { readonly json: boolean; readonly debug: boolean; readonly force: boolean },
   where: Where,
 ): void {
   const { command, global } = where
@@ -231,7 +246,7 @@ function reportError(
       ? error.hint
       : cheap === undefined
         ? undefined
-        : hintFor(cheap, global)
+        : hintFor(cheap, { global, force: flags.force })
   const unexpected = exitCode === EXIT.UNEXPECTED && !(error instanceof CliError)
   const prefix = command === '' ? 'cheap' : `cheap ${command}`
   if (flags.json) {

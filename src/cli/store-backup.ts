@@ -310,11 +310,11 @@ export async function importDirectory(
   for (const [index, entry] of manifest.catalogs.entries()) {
     const shown = join(directory, entry.file)
     ctx.progress.phase(`catalog ${index + 1}/${total}: reading ${shown}`)
-    let source: string
+    let source: Uint8Array
     try {
       const path = join(dir, entry.file)
       if (!(await stat(path)).isFile()) throw new Error('not a file')
-      source = await readFile(path, 'utf8')
+      source = await readFile(path)
     } catch (error) {
       throw new CliError(
         EXIT.NOT_FOUND,
@@ -325,7 +325,8 @@ export async function importDirectory(
     }
     let catalog: Catalog
     try {
-      catalog = catalogFromJson(source.startsWith('\uFEFF') ? source.slice(1) : source)
+      // From the bytes: invalid UTF-8 is an error with its offset; a BOM is skipped.
+      catalog = catalogFromJson(source)
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       throw new CliError(

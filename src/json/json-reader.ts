@@ -21,6 +21,7 @@ import type { Hierarchy } from '../model/hierarchy/index.ts'
 import { isUriReference } from '../model/values/uri-text.ts'
 import { CheapValidationError } from '../errors.ts'
 import { readAspectDef } from './read-aspect-def.ts'
+import { decodeJsonBytes } from './utf8.ts'
 import { ReadContext, quoteShort, type Deferred } from './read-context.ts'
 import { readHierarchy } from './read-hierarchy.ts'
 
@@ -46,20 +47,23 @@ interface Header {
 }
 
 /**
- * Reads a catalog from its JSON text (the Java `cheap-json` format). Every problem is a
+ * Reads a catalog from its JSON text (the Java `cheap-json` format), or from the document's
+ * bytes, which must be UTF-8 (invalid UTF-8 is an `INVALID_TEXT` error giving the byte offset; a
+ * leading byte-order mark is skipped, in text or bytes). Every problem is a
  * `CheapValidationError` whose `path` is the JSON path of the bad value and whose message
  * starts with that path; syntax errors also give the line and column.
  *
  * @example
  * ```ts
- * const catalog = catalogFromJson(fs.readFileSync('catalog.json', 'utf8'))
+ * const catalog = catalogFromJson(fs.readFileSync('catalog.json'))
  * catalog.aspects('person')?.get('10000000-0000-0000-0000-000000000001')?.get('age') // 30n
  * ```
  */
-export function catalogFromJson(text: string): Catalog {
+export function catalogFromJson(json: string | Uint8Array): Catalog {
+  const text = json instanceof Uint8Array ? decodeJsonBytes(json) : json
   if (typeof text !== 'string') {
     throw new CheapValidationError(
-      `catalogFromJson expects the JSON text as a string, got ${typeof text}`,
+      `catalogFromJson expects the JSON text as a string or its UTF-8 bytes as a Uint8Array, got ${typeof text}`,
       {
         reason: 'INVALID_ARGUMENT',
       },
@@ -75,8 +79,15 @@ export function catalogFromJson(text: string): Catalog {
     ctx.checkDuplicate(seen, key)
     switch (key) {
       case 'aspectDefs':
+        // A CatalogDef (Java `CheapJacksonSerializer.toJson(CatalogDef)`) lists its defs in an array.
+        if (ctx.next() === 'startArray' && !seen.has('globalId') && !seen.has('hierarchies'))
+          catalogDefGiven(ctx, 'an "aspectDefs" array')
         defs = readAspectDefs(ctx)
         return
+      case 'hierarchyDefs':
+        if (!seen.has('globalId') && !seen.has('hierarchies'))
+          catalogDefGiven(ctx, 'a "hierarchyDefs" key')
+        return ctx.unknownKey(key, 'the catalog', KEYS)
       case 'hierarchies':
         // AspectMaps need their AspectDefs: read now if they are known, else after them.
         if (defs === undefined) deferred = ctx.defer()
@@ -163,9 +174,19 @@ function readUuid(ctx: ReadContext, text: string): string {
   return text
 }
 
+/** The document is a CatalogDef: say so rather than name the first key a catalog lacks. */
+function catalogDefGiven(ctx: ReadContext, found: string): never {
+  return ctx.failAtPath(
+    [],
+    'INVALID_JSON',
+    `this is a CatalogDef, not a catalog: found ${found} and no "globalId" or "hierarchies", expected a catalog document (what \`cheap export\`, catalogToJson and the Java CheapJacksonSerializer write for a Catalog)`,
+  )
+}
+
+/** Reads the AspectDefs object whose first event was just read. */
 function readAspectDefs(ctx: ReadContext): Map<string, AspectDef> {
   const defs = new Map<string, AspectDef>()
-  ctx.readObject('an object of AspectDef name → AspectDef', (name) => {
+  ctx.readObjectHere('an object of AspectDef name → AspectDef', (name) => {
     if (defs.has(name))
       ctx.fail(
         'INVALID_JSON',

@@ -42,9 +42,9 @@ const ESCAPES: Record<string, string> = {
  * document order, numbers as their exact token text, and nesting lives in an explicit stack so
  * any depth parses without recursion. Grammar errors go to `fail` with the offending offset.
  *
- * One leniency: the bare tokens `NaN`, `Infinity` and `-Infinity` (what the Java writer emits
- * for non-finite doubles through `writeNumber(Double.toString(d))`) are read as numbers marked
- * {@link nonFinite}; only a Float property accepts them.
+ * The bare tokens `NaN`, `Infinity` and `-Infinity` are not JSON and are rejected with a
+ * message saying how to write them (as the strings a Float property accepts), as Jackson's
+ * default reader rejects them. A leading byte-order mark is skipped.
  *
  * With `singleValue`, parsing starts at `offset` and ends after one value (used to re-read a
  * value whose meaning depends on keys that came after it).
@@ -60,8 +60,6 @@ export class JsonPullParser {
   text = ''
   /** The last `number` had no fraction and no exponent. */
   isInteger = false
-  /** The last `number` was `NaN`, `Infinity` or `-Infinity`. */
-  nonFinite = false
   /** Offset of the last token's first character. */
   tokenStart = 0
 
@@ -175,14 +173,15 @@ export class JsonPullParser {
     return word
   }
 
-  #nonFinite(word: string): JsonEvent {
+  /** `NaN`, `Infinity` or `-Infinity` at the current offset: not JSON, say how to write it. */
+  #nonFinite(word: string): never {
     if (!this.#text.startsWith(word, this.#pos))
       this.#error('a value (object, array, string, number, true, false or null)')
-    this.text = word
-    this.#pos += word.length
-    this.isInteger = false
-    this.nonFinite = true
-    return 'number'
+    return this.#fail(
+      this.#pos,
+      'INVALID_JSON',
+      `found the bare token ${word}, expected a JSON value: ${word} is not JSON; write the string "${word}" for a Float`,
+    )
   }
 
   #number(): JsonEvent {
@@ -191,11 +190,7 @@ export class JsonPullParser {
     let i = start
     if (text.charCodeAt(i) === 0x2d) {
       i++
-      if (text.startsWith('Infinity', i)) {
-        this.#pos = start
-        this.#nonFinite('-Infinity')
-        return 'number'
-      }
+      if (text.startsWith('Infinity', i)) this.#nonFinite('-Infinity')
     }
     let isInteger = true
     if (text.charCodeAt(i) === 0x30) {
@@ -224,7 +219,6 @@ export class JsonPullParser {
     this.#pos = i
     this.text = text.slice(start, i)
     this.isInteger = isInteger
-    this.nonFinite = false
     return 'number'
   }
 

@@ -73,7 +73,7 @@ function readScalar(ctx: ReadContext, type: PropertyTypeCode): unknown {
       if (event === 'true' || event === 'false') return event === 'true'
       break
     case 'BGF':
-      if ((event === 'number' && !parser.nonFinite) || event === 'string') return text
+      if (event === 'number' || event === 'string') return text
       break
     case 'DAT':
       if (event === 'string') return readDateTime(ctx, text)

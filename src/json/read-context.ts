@@ -115,7 +115,13 @@ export class ReadContext {
 
   /** Reads an object, calling `onKey` with the current path extended by each key. */
   readObject(expected: string, onKey: (key: string) => void): void {
-    if (this.next() !== 'startObject') this.unexpected(expected)
+    this.next()
+    this.readObjectHere(expected, onKey)
+  }
+
+  /** {@link readObject} for an object whose first event was just read. */
+  readObjectHere(expected: string, onKey: (key: string) => void): void {
+    if (this.event !== 'startObject') this.unexpected(expected)
     while (this.next() !== 'endObject') {
       const key = this.#parser.text
       this.path.push(key)

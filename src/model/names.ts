@@ -29,6 +29,15 @@ export function checkName(
   return name
 }
 
+/**
+ * `word` with its indefinite article, for messages: "an Object", "an Array", "a Map", "an entity
+ * list", "an undefined", but "a Uint8Array", "a URI", "a UUID" (a "you" sound).
+ */
+export function withArticle(word: string): string {
+  const an = /^[aeiou]/i.test(word) && !/^(uint|uni|use|usu|uri|uuid|uid|eu|one)/i.test(word)
+  return `${an ? 'an' : 'a'} ${word}`
+}
+
 export function describe(value: unknown): string {
   if (value === undefined) return 'undefined'
   if (value === null) return 'null'
@@ -43,7 +52,7 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return `array of length ${value.length}`
   if (typeof value === 'object') {
     const ctor = (value as { constructor?: { name?: unknown } }).constructor
-    return typeof ctor?.name === 'string' ? `a ${ctor.name}` : 'an object'
+    return typeof ctor?.name === 'string' && ctor.name !== '' ? withArticle(ctor.name) : 'an object'
   }
   return typeof value
 }

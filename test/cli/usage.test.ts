@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { COMMANDS } from '../../src/cli/run.ts'
+import { COMMANDS, hintFor } from '../../src/cli/run.ts'
+import { CheapConflictError } from '../../src/errors.ts'
 import {
   FIXTURES,
   ROOT,
@@ -222,6 +223,61 @@ describe('cheap without a database', () => {
     assert.match(result.stderr, /^cheap import: stdin: globalId: invalid JSON at line 2, column 16/)
   })
 
+  it('a leading byte-order mark is skipped: lines and columns count from after it', async () => {
+    const result = await run(['import', '-'], '\uFEFF{\n  "globalId" : ')
+    assertExit(result, 3)
+    assert.match(result.stderr, /^cheap import: stdin: globalId: invalid JSON at line 2, column 16/)
+  })
+
+  it('invalid UTF-8 is invalid input (3) with its byte offset, nothing imported', async () => {
+    const text = await readFile(join(FIXTURES, 'full-catalog.json'))
+    const at = text.indexOf('John Doe') + 4
+    const bad = Buffer.from(text)
+    bad[at] = 0xc3 // a lead byte followed by a letter, not a continuation byte
+    await writeFile(join(cwd, 'latin1.json'), bad)
+    const result = await run(['import', 'latin1.json'])
+    assertExit(result, 3)
+    assert.ok(
+      result.stderr.startsWith(
+        `cheap import: latin1.json: (document): invalid UTF-8 at byte offset ${at} (line 38): found the byte 0xC3`,
+      ),
+      result.stderr,
+    )
+    assert.match(result.stderr, /hint: nothing was imported/)
+    assertNoStack(result)
+    const json = await run(['import', 'latin1.json', '--json'])
+    const error = (JSON.parse(json.stderr) as { error: Record<string, unknown> }).error
+    assert.equal(error['code'], 'VALIDATION')
+    assert.equal(error['exitCode'], 3)
+  })
+
+  it('a bare NaN is invalid JSON (3) with its path, line and column', async () => {
+    const text = await readFile(join(FIXTURES, 'full-catalog.json'), 'utf8')
+    const bad = text.replace('"age" : 30', '"age" : NaN')
+    assert.notEqual(bad, text)
+    await writeFile(join(cwd, 'nan.json'), bad)
+    const result = await run(['import', 'nan.json'])
+    assertExit(result, 3)
+    assert.match(
+      result.stderr,
+      /^cheap import: nan\.json: hierarchies\.person\.contents\.10000000-0000-0000-0000-000000000001\.age: invalid JSON at line 37, column 19: found the bare token NaN, expected a JSON value: NaN is not JSON; write the string "NaN" for a Float$/m,
+    )
+  })
+
+  it('a CatalogDef document is named as such (3)', async () => {
+    const catalogDef = JSON.stringify({
+      aspectDefs: [{ name: 'person', propertyDefs: [{ name: 'name', type: 'String' }] }],
+      hierarchyDefs: [{ name: 'taskQueue', type: 'EL' }],
+    })
+    const result = await run(['import', '-'], catalogDef)
+    assertExit(result, 3)
+    assert.match(
+      result.stderr,
+      /^cheap import: stdin: \(document\): this is a CatalogDef, not a catalog/,
+    )
+    assertNoStack(result)
+  })
+
   it('an unreachable server is a connection error (5), password masked, no stack', async () => {
     const url = 'postgres://u:secret@127.0.0.1:1/db'
     const result = await run(['--url', url, 'list'])
@@ -271,5 +327,24 @@ describe('cheap without a database', () => {
     const result = await run(['--debug', 'import', 'nowhere.json'])
     assertExit(result, 6)
     assert.match(result.stderr, STACK)
+  })
+})
+
+describe('conflict hints', () => {
+  it('suggest --force for a stale revision, but not when --force was given', () => {
+    const stale = new CheapConflictError('catalog x was changed: stored revision 3, expected 2')
+    assert.match(hintFor(stale) ?? '', /pass --force to overwrite it/)
+    const withForce = hintFor(stale, { force: true }) ?? ''
+    assert.doesNotMatch(withForce, /pass --force/)
+    assert.match(withForce, /not one --force overrides/)
+  })
+
+  it('send an AspectDef conflict to `cheap defs show`, with or without --force', () => {
+    const def = new CheapConflictError("AspectDef 'person' …", { aspectDefName: 'person' })
+    for (const force of [false, true]) {
+      const hint = hintFor(def, { force }) ?? ''
+      assert.match(hint, /^`cheap defs show person` shows its stored versions/)
+      assert.doesNotMatch(hint, /--force/)
+    }
   })
 })

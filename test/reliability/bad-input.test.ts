@@ -94,7 +94,8 @@ function incompressible(length: number): string {
   return out
 }
 
-async function payload(c: BadCase): Promise<string> {
+/** The case's document: generated text, or the file's bytes (so invalid UTF-8 stays invalid). */
+async function payload(c: BadCase): Promise<string | Uint8Array> {
   if (c.generate === 'deep-tree') return deepTree()
   if (c.generate === 'large-document') {
     const text = largeDocument()
@@ -102,7 +103,7 @@ async function payload(c: BadCase): Promise<string> {
     return text
   }
   assert.ok(c.file !== undefined, `case ${c.name} names no file`)
-  return readFile(new URL(c.file, FIXTURES), 'utf8')
+  return readFile(new URL(c.file, FIXTURES))
 }
 
 /** A message a person can act on: the declared fragments, and the JSON path it starts with. */
@@ -280,7 +281,20 @@ forEachBackend('reliability: bad input', (backend) => {
       {
         code: 'VALIDATION',
         reason: 'WRONG_HIERARCHY',
-        message: ['"set"', 'entity set (ES)', 'not an entity list'],
+        message: ['"set"', 'is an entity set (ES), not an entity list (EL)'],
+      },
+    ],
+    [
+      'addToEntityList of a hierarchy the catalog does not have',
+      () => dao.addToEntityList(stored, 'nope', [e1]),
+      { code: 'NOT_FOUND', message: [`catalog ${stored} has no hierarchy named "nope"`] },
+    ],
+    [
+      'removeAspects of an AspectMap the catalog does not have',
+      () => dao.removeAspects(stored, 'com.example.nope', [e1]),
+      {
+        code: 'NOT_FOUND',
+        message: [`catalog ${stored} has no AspectMap for the AspectDef 'com.example.nope'`],
       },
     ],
     [

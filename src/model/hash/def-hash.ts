@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
 import { CheapValidationError } from '../../errors.ts'
+import { withArticle } from '../names.ts'
 import { formatJavaDateTime } from '../values/java-date-time.ts'
 import { CheapHasher } from './cheap-hasher.ts'
 import {
@@ -152,19 +153,22 @@ const isDateTime = (value: unknown): value is DateTime => DateTime.isDateTime(va
 
 function checked<T>(typeCode: string, value: unknown, isType: (value: unknown) => value is T): T {
   if (isType(value)) return value
-  throw new CheapValidationError(`A ${typeCode} default cannot be ${describeValue(value)}`, {
-    reason: 'WRONG_TYPE',
-  })
+  throw new CheapValidationError(
+    `A default of type ${typeCode} cannot be ${describeValue(value)}`,
+    {
+      reason: 'WRONG_TYPE',
+    },
+  )
 }
 
 function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value)
   if (typeof value === 'object') {
-    return `a ${(value as { constructor?: { name?: string } }).constructor?.name ?? 'object'}`
+    return withArticle((value as { constructor?: { name?: string } }).constructor?.name || 'object')
   }
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
     return `the ${typeof value} ${value}`
   }
-  return `a ${typeof value}`
+  return withArticle(typeof value)
 }

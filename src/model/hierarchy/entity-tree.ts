@@ -21,7 +21,10 @@ export class TreeNode {
   #children = new Map<string, TreeNode>()
   readonly #tree: EntityTree
 
-  /** @internal Nodes are created by {@link EntityTree} and {@link TreeNode.addChild}. */
+  /**
+   * Nodes are created by {@link EntityTree} and {@link TreeNode.addChild}; do not call this.
+   * (Not marked internal: the declarations would then imply a public no-argument constructor.)
+   */
   constructor(tree: EntityTree, options: TreeNodeOptions, id: string = uuidV4()) {
     this.#tree = tree
     this.id = id

@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import Cursor from 'pg-cursor'
@@ -7,14 +7,32 @@ import { withDedicatedConnection } from './held-connection.ts'
 import { statementLog, type QueryLogOptions } from './query-log.ts'
 import type { CheapDatabase } from '../schema/database.ts'
 import { quoteIdentifier } from '../schema/identifiers.ts'
-import { createPgliteConfig } from './pglite-bridge.ts'
+import { createPgliteConfig, type PgliteProtocolTarget } from './pglite-bridge.ts'
 import { CHEAP_TYPE_PARSERS } from './type-parsers.ts'
+
+/**
+ * The part of a PGlite instance the adapter uses; a `PGlite` from '@electric-sql/pglite' fits.
+ * Declared here so that the package's type declarations do not pull in PGlite's, which need
+ * the Emscripten and DOM types and so fail a consumer compiling with `skipLibCheck: false`.
+ */
+export interface EmbeddedPglite extends PgliteProtocolTarget {
+  readonly closed: boolean
+  exec(query: string): Promise<unknown>
+  close(): Promise<void>
+}
 
 export interface PgliteBackendOptions extends QueryLogOptions {
   /** A directory for the data files; in memory when absent. */
   readonly dataDir?: string | undefined
   /** An instance to use instead of creating one; the backend takes it over and closes it. */
-  readonly pglite?: PGlite | undefined
+  readonly pglite?: EmbeddedPglite | undefined
+}
+
+/** A new PGlite, loaded on first use: a process on a server never loads the WASM module. */
+async function createPglite(dataDir: string | undefined): Promise<EmbeddedPglite> {
+  const { PGlite: Pglite } = await import('@electric-sql/pglite')
+  const created: PGlite = dataDir === undefined ? new Pglite() : new Pglite(dataDir)
+  return created
 }
 
 /**
@@ -27,8 +45,7 @@ export async function openPgliteBackend(
   options: PgliteBackendOptions,
   schema: string,
 ): Promise<Backend> {
-  const pglite =
-    options.pglite ?? (options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir))
+  const pglite = options.pglite ?? (await createPglite(options.dataDir))
   await pglite.waitReady
   // The bridge ignores startup parameters (verified with -c TimeZone=…), so the settings pg gets
   // in its startup packet (SESSION_SETTINGS) are made here, once: PGlite has a single session,

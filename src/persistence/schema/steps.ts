@@ -39,8 +39,14 @@ export const RETIRED_STEPS: readonly RetiredStep[] = Object.freeze([
   }),
 ])
 
-// src/persistence/schema/ and dist/src/persistence/schema/ both sit three levels below the root.
-const SCHEMA_DIR = new URL('../../../schema/', import.meta.url)
+// The package root's schema/: three levels above src/persistence/schema/ (a clone), four above
+// dist/src/persistence/schema/ (the built package, which ships schema/ once, at its root).
+const SCHEMA_DIR = new URL(
+  /\/dist\/src\/persistence\/schema\/[^/]*$/.test(import.meta.url)
+    ? '../../../../schema/'
+    : '../../../schema/',
+  import.meta.url,
+)
 const FILE_NAME = /^(\d{3})-[a-z0-9-]+\.sql$/
 
 let cached: Promise<readonly SchemaStep[]> | undefined

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import { CheapNotFoundError, CheapValidationError } from '../../errors.ts'
 import { HIERARCHY_TYPES, type HierarchyTypeCode } from '../../model/hierarchy/hierarchy-type.ts'
+import { withArticle } from '../../model/names.ts'
 import type { Transaction } from 'kysely'
 import type { CheapDatabase } from '../schema/database.ts'
 import { TABLES } from '../schema/tables.ts'
@@ -60,7 +61,10 @@ export async function partialWrite<R>(
   /** The AspectDefs (by name) whose data the write touches. */
   defNames: readonly string[],
   reserve: number,
-  body: (trx: Transaction<CheapDatabase>, ctx: PartialWriteContext) => Promise<PartialWriteOutcome<R>>,
+  body: (
+    trx: Transaction<CheapDatabase>,
+    ctx: PartialWriteContext,
+  ) => Promise<PartialWriteOutcome<R>>,
 ): Promise<R & { readonly revision: bigint }> {
   return db.transaction().execute(async (trx) => {
     await lockDefsByName(trx, defNames)
@@ -169,7 +173,7 @@ export async function requireHierarchy<T extends HierarchyTypeCode>(
     const wanted = types.map((t) => `${HIERARCHY_TYPES[t].name} (${t})`).join(' or ')
     const actual = HIERARCHY_TYPES[type]
     throw new CheapValidationError(
-      `${call}: hierarchy ${JSON.stringify(name)} of catalog ${catalogId} is an ${actual.name} (${actual.code}), not an ${wanted}`,
+      `${call}: hierarchy ${JSON.stringify(name)} of catalog ${catalogId} is ${withArticle(`${actual.name} (${actual.code})`)}, not ${withArticle(wanted)}`,
       { reason: 'WRONG_HIERARCHY' },
     )
   }
