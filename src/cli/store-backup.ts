@@ -63,7 +63,7 @@ async function allCatalogs(dao: PostgresDao): Promise<CatalogSummary[]> {
     const page = await dao.listCatalogs(
       after === undefined ? { limit: 1000 } : { limit: 1000, after },
     )
-    out.push(...page)
+    for (const summary of page) out.push(summary)
     if (page.length < 1000) return out
     after = page[page.length - 1]?.catalogId
   }
