@@ -28,6 +28,7 @@ import { dedicatedTablesOf, type DedicatedTable } from '../store/dedicated/table
 import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
 import { CONTENT_TABLES, ENTITY, entitiesOf, writeContents } from '../store/hierarchy-rows.ts'
 import { getCatalogState } from './catalog-state.ts'
+import { expiryChange, expiryValue, notExpired, type ExpiryOptions } from './expiry.ts'
 import {
   fullPlan,
   incrementalPlan,
@@ -39,7 +40,7 @@ import {
 type Db = Kysely<CheapDatabase>
 type Trx = Transaction<CheapDatabase>
 
-export interface SaveCatalogOptions {
+export interface SaveCatalogOptions extends ExpiryOptions {
   /** Overwrite whatever is stored, whatever its revision. */
   readonly force?: boolean
   /**
@@ -96,9 +97,10 @@ export async function saveCatalog(
 ): Promise<SaveCatalogResult> {
   const state = getCatalogState(catalog, ctx.databaseKey)
   // Everything that can be checked is checked before the first statement.
+  const expiry = expiryChange(options, 'saveCatalog')
   let plan = state === undefined ? fullPlan(catalog, 'insert') : incrementalPlan(catalog, state)
   validatePlan(plan)
-  if (state !== undefined && isEmptyPlan(plan) && options.force !== true) {
+  if (state !== undefined && isEmptyPlan(plan) && options.force !== true && expiry.kind === 'keep') {
     const stored = await revisionOf(ctx.db, catalog.globalId)
     const expected = options.expectedRevision ?? state.revision
     if (stored !== expected) throw staleError(catalog, stored, expected)
@@ -107,12 +109,17 @@ export async function saveCatalog(
   return ctx.db.transaction().execute(async (trx) => {
     // AspectDefs first (their locks come before the catalog's, docs/LOCKING.md).
     const resolved = await resolveDefs(trx, [...catalog.aspectDefs()], ctx.versions)
-    const locked = await trx
+    let locked = await trx
       .selectFrom('catalog')
-      .select(['revision', 'next_aspect_id', 'next_hierarchy_id'])
+      .select(['revision', 'next_aspect_id', 'next_hierarchy_id', notExpired().as('live')])
       .where('catalog_id', '=', catalog.globalId)
       .forUpdate()
       .executeTakeFirst()
+    if (locked !== undefined && !locked.live) {
+      // An expired catalog is absent (purged or not): this save inserts a new one in its place.
+      await trx.deleteFrom('catalog').where('catalog_id', '=', catalog.globalId).execute()
+      locked = undefined
+    }
     const stored = locked?.revision
     const expected = options.expectedRevision ?? state?.revision
     if (options.force !== true && stored !== expected) throw staleError(catalog, stored, expected)
@@ -126,6 +133,13 @@ export async function saveCatalog(
     const writer = new PlanWriter(trx, ctx.copyIn, catalog, plan, versionOf)
     const revision = (stored ?? 0n) + 1n
     const written = await writer.write(revision, locked)
+    if (expiry.kind !== 'keep') {
+      await trx
+        .updateTable('catalog')
+        .set({ expires_at: expiryValue(expiry) })
+        .where('catalog_id', '=', catalog.globalId)
+        .execute()
+    }
     await trx
       .insertInto('catalog_revision')
       .values({
@@ -144,6 +158,7 @@ async function revisionOf(db: Db, catalogId: string): Promise<bigint | undefined
     .selectFrom('catalog')
     .select('revision')
     .where('catalog_id', '=', catalogId)
+    .where(notExpired())
     .executeTakeFirst()
   return row?.revision
 }

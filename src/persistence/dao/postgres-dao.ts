@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { CheapConflictError, CheapValidationError } from '../../errors.ts'
 import type { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
@@ -6,6 +7,7 @@ import type { CatalogSpecies } from '../../model/catalog-species.ts'
 import { checkUuid, type EntityId } from '../../model/entity.ts'
 import type { AspectMap } from '../../model/hierarchy/aspect-map.ts'
 import { setCatalogState, snapshotCatalog } from '../catalog/catalog-state.ts'
+import { expiresAtMillis, notExpired } from '../catalog/expiry.ts'
 import { loadCatalog } from '../catalog/load-catalog.ts'
 import { saveCatalog, type SaveCatalogOptions, type SaveCatalogResult } from '../catalog/save-catalog.ts'
 import type { PostgresAdapter } from '../connection/adapter.ts'
@@ -80,6 +82,15 @@ export interface CatalogSummary {
   readonly upstream: string | null
   readonly version: bigint
   readonly revision: bigint
+  /** When the catalog expires, or null when it never does (listed catalogs are all unexpired). */
+  readonly expiresAt: Date | null
+}
+
+export interface PurgeExpiredOptions {
+  /** Catalogs deleted per batch, each batch its own short transaction (default 500, 1 to 10,000). */
+  readonly batchSize?: number
+  /** At most this many catalogs in all (default: every expired one). */
+  readonly limit?: number
 }
 
 export interface ListCatalogsOptions {
@@ -200,6 +211,7 @@ export class PostgresDao {
         .selectFrom('catalog')
         .select('revision')
         .where('catalog_id', '=', catalogId)
+        .where(notExpired())
         .executeTakeFirst()
       return row?.revision ?? null
     })
@@ -244,6 +256,8 @@ export class PostgresDao {
       let query = this.#db
         .selectFrom('catalog')
         .select(['catalog_id', 'species', 'uri', 'upstream_catalog_id', 'version_number', 'revision'])
+        .select(expiresAtMillis().as('expires_ms'))
+        .where(notExpired())
         .orderBy('catalog_id')
         .limit(limit)
       if (after !== null) query = query.where('catalog_id', '>', after)
@@ -254,8 +268,56 @@ export class PostgresDao {
         upstream: r.upstream_catalog_id,
         version: r.version_number,
         revision: r.revision,
+        expiresAt: r.expires_ms === null ? null : new Date(r.expires_ms),
       }))
     })
+  }
+
+  /**
+   * Deletes expired catalogs (already invisible to every read) in batches of `batchSize`, each
+   * its own short transaction, and returns how many it deleted. A batch takes the catalogs'
+   * rows with `FOR UPDATE SKIP LOCKED`: it never waits for a save in progress, and a save never
+   * waits for more than one batch. Only catalogs expired by the database's `now()` at the start
+   * of the batch are deleted, so an unexpired catalog is never purged.
+   */
+  async purgeExpired(options: PurgeExpiredOptions = {}): Promise<number> {
+    const batchSize = options.batchSize ?? 500
+    const limit = options.limit ?? Number.POSITIVE_INFINITY
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+      throw new CheapValidationError(
+        `purgeExpired: batchSize must be an integer from 1 to 10000, got ${String(batchSize)}`,
+        { reason: 'INVALID_ARGUMENT' },
+      )
+    }
+    if (limit !== Number.POSITIVE_INFINITY && (!Number.isInteger(limit) || limit < 1)) {
+      throw new CheapValidationError(`purgeExpired: limit must be a positive integer, got ${String(limit)}`, {
+        reason: 'INVALID_ARGUMENT',
+      })
+    }
+    let purged = 0
+    while (purged < limit) {
+      const size = Math.min(batchSize, limit - purged)
+      const deleted = await this.#run('purging expired catalogs', () =>
+        this.#db.transaction().execute(async (trx) => {
+          // The defs' data locks come before the catalogs' (docs/LOCKING.md), as in deleteCatalog.
+          const defs = await sql<{ name: string }>`
+            select distinct d.name from aspect_def d
+            join catalog_aspect_def p on p.aspect_def_id = d.aspect_def_id
+            where p.catalog_id in (
+              select catalog_id from catalog where expires_at <= now() order by expires_at limit ${size})`.execute(trx)
+          await lockDefsByName(trx, defs.rows.map((d) => d.name))
+          const result = await sql<{ catalog_id: string }>`
+            delete from catalog where catalog_id in (
+              select catalog_id from catalog where expires_at <= now()
+              order by expires_at limit ${size} for update skip locked)
+            returning catalog_id`.execute(trx)
+          return result.rows.length
+        }),
+      )
+      purged += deleted
+      if (deleted < size) break
+    }
+    return purged
   }
 
   // ---- AspectDefs ---------------------------------------------------------------------------
