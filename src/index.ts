@@ -28,6 +28,7 @@ export {
   type EmbeddedAdapterOptions,
   type EnvAdapterOptions,
   type HealthCheckResult,
+  type PoolUse,
 } from './persistence/connection/adapter.ts'
 export type { PostgresAdapterOptions } from './persistence/connection/pg-adapter-config.ts'
 export {
