@@ -47,7 +47,14 @@ export {
   type ListCatalogsOptions,
   type SaveCatalogOptions,
   type SaveCatalogResult,
+  type PurgeExpiredOptions,
 } from './persistence/dao/postgres-dao.ts'
+export type {
+  CatalogSizeStats,
+  StatsOptions,
+  StoreStats,
+  TableStats,
+} from './persistence/dao/stats.ts'
 export type {
   AspectMapPage,
   EntityDirectoryPage,

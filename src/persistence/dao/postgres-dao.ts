@@ -70,6 +70,7 @@ import { TABLE_NAMES, TABLES } from '../schema/tables.ts'
 import { lockDefsByName } from '../store/catalog-lock.ts'
 import { loadVersions, versionIn } from '../store/def-versions.ts'
 import { readMappings } from '../store/dedicated/table.ts'
+import { readStats, type StatsOptions, type StoreStats } from './stats.ts'
 import { storeContextOf, type StoreContext } from './store-context.ts'
 
 /** A save of at least this many rows refreshes the statistics of the tables it wrote. */
@@ -271,6 +272,15 @@ export class PostgresDao {
         expiresAt: r.expires_ms === null ? null : new Date(r.expires_ms),
       }))
     })
+  }
+
+  /**
+   * What the store holds and how big it is: catalogs by species, AspectDefs, entities, aspects,
+   * values by type, the `largest` catalogs (default 10) and every table's rows, bytes and last
+   * analyze/vacuum. One query per group; on PGlite the fields its statistics lack are null.
+   */
+  async stats(options: StatsOptions = {}): Promise<StoreStats> {
+    return this.#run('reading store statistics', () => readStats(this.#db, this.#adapter.schema, options))
   }
 
   /**
