@@ -8,7 +8,13 @@
  * other catalogs alone and while `purgeExpired()` deletes the expired ones. Drops its schema.
  */
 import { sql, type Kysely } from 'kysely'
-import { createAspect, createAspectDef, createCatalog, createPropertyDef, newEntityId } from '../src/model/index.ts'
+import {
+  createAspect,
+  createAspectDef,
+  createCatalog,
+  createPropertyDef,
+  newEntityId,
+} from '../src/model/index.ts'
 import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
 import { PostgresDao } from '../src/persistence/dao/postgres-dao.ts'
 import { PostgresSchema } from '../src/persistence/schema/postgres-schema.ts'
@@ -21,7 +27,8 @@ const schema = `cheap_bench_stats_${Date.now()}`
 const adapter = await PostgresAdapter.create({ connectionString: url }, { schema, poolSize: 4 })
 const raw = adapter.db as unknown as Kysely<unknown>
 const ms = (t: number) => Math.round((performance.now() - t) * 10) / 10
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0
 
 try {
   await PostgresSchema.createSchema(adapter)
@@ -29,7 +36,9 @@ try {
   let t = performance.now()
   await sql`insert into catalog (catalog_id, species, revision)
     select gen_random_uuid(), 'SINK', 1 from generate_series(1, ${total})`.execute(raw)
-  await sql`insert into catalog_revision (catalog_id, revision, operation) select catalog_id, 1, 'save' from catalog`.execute(raw)
+  await sql`insert into catalog_revision (catalog_id, revision, operation) select catalog_id, 1, 'save' from catalog`.execute(
+    raw,
+  )
   await sql`analyze`.execute(raw)
   console.log(`inserted ${total} catalogs set-based in ${ms(t)} ms`)
   for (let i = 0; i < 3; i++) {
@@ -39,8 +48,13 @@ try {
   }
 
   await sql`update catalog set expires_at = now() - interval '1 hour'
-    where catalog_id in (select catalog_id from catalog order by catalog_id limit ${expired})`.execute(raw)
-  const def = createAspectDef({ name: 'bench.item', properties: [createPropertyDef({ name: 'label', type: 'STR' })] })
+    where catalog_id in (select catalog_id from catalog order by catalog_id limit ${expired})`.execute(
+    raw,
+  )
+  const def = createAspectDef({
+    name: 'bench.item',
+    properties: [createPropertyDef({ name: 'label', type: 'STR' })],
+  })
   const workers = Array.from({ length: 2 }, () => {
     const c = createCatalog()
     const map = c.extend(def)
@@ -73,11 +87,14 @@ try {
   const during = await saves(() => done, 20)
   const purged = await purge
   const purgeMs = ms(t)
-  const fmt = (xs: number[]) => `n=${xs.length} median ${pct(xs, 0.5).toFixed(1)} ms, p95 ${pct(xs, 0.95).toFixed(1)} ms`
+  const fmt = (xs: number[]) =>
+    `n=${xs.length} median ${pct(xs, 0.5).toFixed(1)} ms, p95 ${pct(xs, 0.95).toFixed(1)} ms`
   console.log(`purged ${purged} expired catalogs in ${purgeMs} ms`)
   console.log(`saves alone:        ${fmt(alone)}`)
   console.log(`saves during purge: ${fmt(during)}`)
-  console.log(`median ratio ${(pct(during, 0.5) / pct(alone, 0.5)).toFixed(2)}x, p95 ratio ${(pct(during, 0.95) / pct(alone, 0.95)).toFixed(2)}x`)
+  console.log(
+    `median ratio ${(pct(during, 0.5) / pct(alone, 0.5)).toFixed(2)}x, p95 ratio ${(pct(during, 0.95) / pct(alone, 0.95)).toFixed(2)}x`,
+  )
 } finally {
   await PostgresSchema.dropSchema(adapter).catch(() => undefined)
   await adapter.close()

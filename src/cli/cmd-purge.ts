@@ -15,12 +15,19 @@ export const purgeCommand: CommandSpec = {
     'never wait for it. Expired catalogs are already invisible to every read; this frees space.',
   ],
   options: {
-    limit: { type: 'string', valueName: 'N', description: 'delete at most N catalogs (default: all expired)' },
+    limit: {
+      type: 'string',
+      valueName: 'N',
+      description: 'delete at most N catalogs (default: all expired)',
+    },
   },
   positionals: { min: 0, max: 0 },
   examples: ['cheap purge', 'cheap purge --limit 1000 --json'],
   async run(ctx, { values }) {
-    const limit = integerOption(values, 'limit', Number.MAX_SAFE_INTEGER, { min: 1, max: Number.MAX_SAFE_INTEGER })
+    const limit = integerOption(values, 'limit', Number.MAX_SAFE_INTEGER, {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+    })
     const db = await openDatabase(ctx, 'embedded')
     try {
       ctx.progress.phase('purging expired catalogs')

@@ -6,7 +6,8 @@ import { EXIT } from './exit-codes.ts'
 import { table } from './table.ts'
 
 const dash = (v: number | null): string => (v === null ? '-' : String(v))
-const when = (d: Date | null): string => (d === null ? '-' : d.toISOString().replace(/\.\d{3}Z$/, 'Z'))
+const when = (d: Date | null): string =>
+  d === null ? '-' : d.toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 export const statsCommand: CommandSpec = {
   name: 'stats',
@@ -20,7 +21,11 @@ export const statsCommand: CommandSpec = {
     'last analyze and vacuum. Figures PGlite does not keep are "-" (null with --json).',
   ],
   options: {
-    largest: { type: 'string', valueName: 'N', description: 'list the N largest catalogs (default 10)' },
+    largest: {
+      type: 'string',
+      valueName: 'N',
+      description: 'list the N largest catalogs (default 10)',
+    },
   },
   positionals: { min: 0, max: 0 },
   examples: ['cheap stats', 'cheap stats --largest 3 --json'],
@@ -37,17 +42,28 @@ export const statsCommand: CommandSpec = {
       const species = Object.entries(stats.catalogs.bySpecies)
         .map(([s, n]) => `${s} ${n}`)
         .join(', ')
-      ctx.out(`catalogs      ${stats.catalogs.total}${species === '' ? '' : ` (${species})`}, expired not purged ${stats.catalogs.expiredUnpurged}`)
+      ctx.out(
+        `catalogs      ${stats.catalogs.total}${species === '' ? '' : ` (${species})`}, expired not purged ${stats.catalogs.expiredUnpurged}`,
+      )
       ctx.out(`aspect defs   ${stats.aspectDefs} (${stats.aspectDefVersions} versions)`)
       ctx.out(`entities      ${stats.entities}`)
       ctx.out(`aspects       ${stats.aspects}`)
       const byType = Object.entries(stats.valuesByType).filter(([, n]) => n > 0)
-      ctx.out(`values        ${byType.length === 0 ? '0' : byType.map(([t, n]) => `${t} ${n}`).join(', ')}`)
+      ctx.out(
+        `values        ${byType.length === 0 ? '0' : byType.map(([t, n]) => `${t} ${n}`).join(', ')}`,
+      )
       if (stats.largest.length > 0) {
         ctx.out('')
         for (const line of table(
           ['CATALOG', 'SPECIES', 'ROWS', 'REVISION', 'LAST SAVED', 'EXPIRES'],
-          stats.largest.map((c) => [c.catalogId, c.species, String(c.rows), String(c.revision), when(c.lastSaved), when(c.expiresAt)]),
+          stats.largest.map((c) => [
+            c.catalogId,
+            c.species,
+            String(c.rows),
+            String(c.revision),
+            when(c.lastSaved),
+            when(c.expiresAt),
+          ]),
         ))
           ctx.out(line)
       }

@@ -4,7 +4,13 @@ import fc from 'fast-check'
 import { sql, type Kysely } from 'kysely'
 import { DateTime } from 'luxon'
 import { isCheapError } from '../../src/errors.ts'
-import { createAspect, createAspectDef, createCatalog, createPropertyDef, newEntityId } from '../../src/model/index.ts'
+import {
+  createAspect,
+  createAspectDef,
+  createCatalog,
+  createPropertyDef,
+  newEntityId,
+} from '../../src/model/index.ts'
 import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { assertProperty } from '../support/fast-check.ts'
 import { forEachBackend, type TestDatabase } from './backends.ts'
@@ -16,7 +22,10 @@ async function storedRows(db: TestDatabase): Promise<number> {
 }
 
 function withAspect() {
-  const def = createAspectDef({ name: `expiry.note`, properties: [createPropertyDef({ name: 'text', type: 'STR' })] })
+  const def = createAspectDef({
+    name: `expiry.note`,
+    properties: [createPropertyDef({ name: 'text', type: 'STR' })],
+  })
   const catalog = createCatalog()
   const id = newEntityId()
   catalog.extend(def).add(createAspect(def, id, { text: 'hello' }))
@@ -86,7 +95,10 @@ forEachBackend('catalog expiry', (backend) => {
       { expiresAt: new Date(Number.NaN) },
       { expiresAt: new Date(), ttlMs: 5 },
     ]) {
-      await assert.rejects(dao.saveCatalog(catalog, options), (e) => isCheapError(e) && e.code === 'VALIDATION')
+      await assert.rejects(
+        dao.saveCatalog(catalog, options),
+        (e) => isCheapError(e) && e.code === 'VALIDATION',
+      )
     }
     await assert.rejects(dao.purgeExpired({ batchSize: 0 }), (e) => isCheapError(e))
     assert.equal(await storedRows(db), 0)
@@ -95,7 +107,11 @@ forEachBackend('catalog expiry', (backend) => {
   it('property: nothing expired is ever returned, nothing unexpired is ever purged', async () => {
     // Expiries relative to the database's now(): far past, far future, or soon (races a read).
     const step = fc.oneof(
-      fc.record({ op: fc.constant('save' as const), slot: fc.nat(4), offsetMs: fc.constantFrom(-60_000, -10_000, 40, 120, 60_000, null) }),
+      fc.record({
+        op: fc.constant('save' as const),
+        slot: fc.nat(4),
+        offsetMs: fc.constantFrom(-60_000, -10_000, 40, 120, 60_000, null),
+      }),
       fc.record({ op: fc.constant('sleep' as const), ms: fc.integer({ min: 0, max: 60 }) }),
       fc.record({ op: fc.constant('purge' as const), limit: fc.integer({ min: 1, max: 3 }) }),
     )
@@ -107,28 +123,45 @@ forEachBackend('catalog expiry', (backend) => {
           if (s.op === 'save') {
             const c = createCatalog({ globalId: ids[s.slot] as string })
             const options =
-              s.offsetMs === null ? { expiresAt: null } : s.offsetMs > 0 ? { ttlMs: s.offsetMs } : { expiresAt: new Date(Date.now() + s.offsetMs) }
+              s.offsetMs === null
+                ? { expiresAt: null }
+                : s.offsetMs > 0
+                  ? { ttlMs: s.offsetMs }
+                  : { expiresAt: new Date(Date.now() + s.offsetMs) }
             await dao.saveCatalog(c, { force: true, ...options })
           } else if (s.op === 'sleep') {
             await sleep(s.ms)
           } else {
             // Unexpired by the database's clock before the purge: all must survive it.
             const raw = db.adapter.db as unknown as Kysely<unknown>
-            const live = await sql<{ catalog_id: string }>`select catalog_id from catalog where expires_at is null or expires_at > now() + interval '5 seconds'`.execute(raw)
+            const live = await sql<{
+              catalog_id: string
+            }>`select catalog_id from catalog where expires_at is null or expires_at > now() + interval '5 seconds'`.execute(
+              raw,
+            )
             await dao.purgeExpired({ limit: s.limit, batchSize: 1 })
-            const after = await sql<{ catalog_id: string }>`select catalog_id from catalog`.execute(raw)
+            const after = await sql<{ catalog_id: string }>`select catalog_id from catalog`.execute(
+              raw,
+            )
             const left = new Set(after.rows.map((r) => r.catalog_id))
-            for (const r of live.rows) assert.ok(left.has(r.catalog_id), `unexpired ${r.catalog_id} was purged`)
+            for (const r of live.rows)
+              assert.ok(left.has(r.catalog_id), `unexpired ${r.catalog_id} was purged`)
           }
           // Whatever a read returns was unexpired by the database's clock when it was read.
           for (const id of ids) {
             const raw = db.adapter.db as unknown as Kysely<unknown>
-            const before = await sql<{ expired: boolean }>`select expires_at <= now() as expired from catalog where catalog_id = ${id}::uuid`.execute(raw)
+            const before = await sql<{
+              expired: boolean
+            }>`select expires_at <= now() as expired from catalog where catalog_id = ${id}::uuid`.execute(
+              raw,
+            )
             const loaded = await dao.loadCatalog(id)
-            if (before.rows[0]?.expired === true) assert.equal(loaded, null, `expired ${id} was loaded`)
+            if (before.rows[0]?.expired === true)
+              assert.equal(loaded, null, `expired ${id} was loaded`)
           }
           for (const summary of await dao.listCatalogs()) {
-            if (summary.expiresAt !== null) assert.ok(summary.expiresAt.getTime() > Date.now() - 5_000)
+            if (summary.expiresAt !== null)
+              assert.ok(summary.expiresAt.getTime() > Date.now() - 5_000)
           }
         }
       }),

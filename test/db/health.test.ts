@@ -21,13 +21,20 @@ forEachBackend('healthCheck', (backend) => {
       assert.equal(health.pool, null)
     } else {
       assert.ok(health.pool !== null)
-      assert.ok(health.pool.total >= 1 && health.pool.idle <= health.pool.total && health.pool.waiting >= 0)
+      assert.ok(
+        health.pool.total >= 1 && health.pool.idle <= health.pool.total && health.pool.waiting >= 0,
+      )
     }
   })
 
   it('counts the steps a schema lacks', async () => {
     const raw = db.adapter.db as unknown as Kysely<unknown>
-    const row = await sql<{ name: string; checksum: string }>`delete from schema_migration where version = (select max(version) from schema_migration) returning name, checksum`.execute(raw)
+    const row = await sql<{
+      name: string
+      checksum: string
+    }>`delete from schema_migration where version = (select max(version) from schema_migration) returning name, checksum`.execute(
+      raw,
+    )
     try {
       const health = await db.adapter.healthCheck()
       assert.equal(health.schema.pendingSteps, 1)
@@ -35,7 +42,9 @@ forEachBackend('healthCheck', (backend) => {
     } finally {
       const r = row.rows[0]
       if (r !== undefined) {
-        await sql`insert into schema_migration (version, name, checksum) values (${Number(r.name.slice(0, 3))}, ${r.name}, ${r.checksum})`.execute(raw)
+        await sql`insert into schema_migration (version, name, checksum) values (${Number(r.name.slice(0, 3))}, ${r.name}, ${r.checksum})`.execute(
+          raw,
+        )
       }
     }
   })

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, it } from 'node:test'
 import { isCheapError } from '../../src/errors.ts'
-import { createAspect, createAspectDef, createCatalog, createPropertyDef, newEntityId } from '../../src/model/index.ts'
+import {
+  createAspect,
+  createAspectDef,
+  createCatalog,
+  createPropertyDef,
+  newEntityId,
+} from '../../src/model/index.ts'
 import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { forEachBackend, type TestDatabase } from './backends.ts'
 
@@ -18,7 +24,10 @@ forEachBackend('store statistics', (backend) => {
   it('counts catalogs, defs, entities, aspects and values, and lists the largest catalogs', async () => {
     const def = createAspectDef({
       name: 'stats.item',
-      properties: [createPropertyDef({ name: 'label', type: 'STR' }), createPropertyDef({ name: 'n', type: 'INT' })],
+      properties: [
+        createPropertyDef({ name: 'label', type: 'STR' }),
+        createPropertyDef({ name: 'n', type: 'INT' }),
+      ],
     })
     const big = createCatalog()
     const items = big.extend(def)
@@ -42,7 +51,9 @@ forEachBackend('store statistics', (backend) => {
     assert.equal(first?.catalogId, big.globalId)
     assert.equal(first?.rows, 12)
     assert.equal(first?.revision, 1n)
-    assert.ok(first?.lastSaved instanceof Date && Math.abs(first.lastSaved.getTime() - Date.now()) < 60_000)
+    assert.ok(
+      first?.lastSaved instanceof Date && Math.abs(first.lastSaved.getTime() - Date.now()) < 60_000,
+    )
     const catalogTable = stats.tables.find((t) => t.table === 'catalog')
     assert.ok(catalogTable !== undefined)
     assert.ok((catalogTable.tableBytes ?? 0) > 0)
@@ -50,6 +61,9 @@ forEachBackend('store statistics', (backend) => {
   })
 
   it('refuses a bad largest before any statement', async () => {
-    await assert.rejects(dao.stats({ largest: -1 }), (e) => isCheapError(e) && e.code === 'VALIDATION')
+    await assert.rejects(
+      dao.stats({ largest: -1 }),
+      (e) => isCheapError(e) && e.code === 'VALIDATION',
+    )
   })
 })

@@ -32,29 +32,43 @@ export interface ExpiryOptions {
 export function expiryChange(options: ExpiryOptions, call: string): ExpiryChange {
   const { expiresAt, ttlMs } = options
   if (expiresAt !== undefined && ttlMs !== undefined) {
-    throw new CheapValidationError(`${call}: give expiresAt or ttlMs, not both`, { reason: 'INVALID_ARGUMENT' })
+    throw new CheapValidationError(`${call}: give expiresAt or ttlMs, not both`, {
+      reason: 'INVALID_ARGUMENT',
+    })
   }
   if (ttlMs !== undefined) {
     if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > 1e15) {
-      throw new CheapValidationError(`${call}: ttlMs must be a positive finite number of milliseconds, got ${String(ttlMs)}`, {
-        reason: 'INVALID_ARGUMENT',
-      })
+      throw new CheapValidationError(
+        `${call}: ttlMs must be a positive finite number of milliseconds, got ${String(ttlMs)}`,
+        {
+          reason: 'INVALID_ARGUMENT',
+        },
+      )
     }
     return { kind: 'ttl', ms: ttlMs }
   }
   if (expiresAt === undefined) return { kind: 'keep' }
   if (expiresAt === null) return { kind: 'clear' }
-  const at = DateTime.isDateTime(expiresAt) ? (expiresAt.isValid ? expiresAt.toJSDate() : null) : expiresAt
+  const at = DateTime.isDateTime(expiresAt)
+    ? expiresAt.isValid
+      ? expiresAt.toJSDate()
+      : null
+    : expiresAt
   if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
-    throw new CheapValidationError(`${call}: expiresAt must be a valid luxon DateTime, Date or null`, {
-      reason: 'INVALID_ARGUMENT',
-    })
+    throw new CheapValidationError(
+      `${call}: expiresAt must be a valid luxon DateTime, Date or null`,
+      {
+        reason: 'INVALID_ARGUMENT',
+      },
+    )
   }
   return { kind: 'at', at }
 }
 
 /** The SQL value of `expires_at` for a change other than `keep`. */
-export function expiryValue(change: Exclude<ExpiryChange, { kind: 'keep' }>): RawBuilder<string | null> {
+export function expiryValue(
+  change: Exclude<ExpiryChange, { kind: 'keep' }>,
+): RawBuilder<string | null> {
   switch (change.kind) {
     case 'clear':
       return sql<null>`null::timestamptz`

@@ -10,7 +10,12 @@ import type { HierarchyTypeCode } from '../../model/hierarchy/hierarchy-type.ts'
 import type { CheapDatabase, CheapRow } from '../schema/database.ts'
 import { readAspectValues } from '../store/aspect-store.ts'
 import { AspectAssembler } from '../store/aspect-values.ts'
-import { loadVersions, versionIn, type DefVersionCache, type StoredVersion } from '../store/def-versions.ts'
+import {
+  loadVersions,
+  versionIn,
+  type DefVersionCache,
+  type StoredVersion,
+} from '../store/def-versions.ts'
 import { readMappings, type DedicatedTable } from '../store/dedicated/table.ts'
 import { readOnlySnapshot } from '../store/catalog-lock.ts'
 
@@ -46,14 +51,25 @@ export async function loadCatalog(
     const hierarchies = await trx
       .selectFrom('hierarchy as h')
       .leftJoin('catalog_aspect_def as p', (join) =>
-        join.onRef('p.catalog_id', '=', 'h.catalog_id').onRef('p.aspect_def_id', '=', 'h.aspect_def_id'),
+        join
+          .onRef('p.catalog_id', '=', 'h.catalog_id')
+          .onRef('p.aspect_def_id', '=', 'h.aspect_def_id'),
       )
-      .select(['h.name', 'h.hierarchy_type', 'h.version_number', 'h.aspect_def_id', 'h.hierarchy_id', 'p.version'])
+      .select([
+        'h.name',
+        'h.hierarchy_type',
+        'h.version_number',
+        'h.aspect_def_id',
+        'h.hierarchy_id',
+        'p.version',
+      ])
       .where('h.catalog_id', '=', catalogId)
       .orderBy('h.position')
       .execute()
     const pins = hierarchies.flatMap((h) =>
-      h.aspect_def_id === null || h.version === null ? [] : [{ defId: h.aspect_def_id, version: h.version }],
+      h.aspect_def_id === null || h.version === null
+        ? []
+        : [{ defId: h.aspect_def_id, version: h.version }],
     )
     const versions = await loadVersions(trx, pins, cache)
     const pinned = new Map(pins.map((p) => [p.defId, versionIn(versions, p.defId, p.version)]))
@@ -73,7 +89,10 @@ export async function loadCatalog(
         case 'AM': {
           const defId = h.aspect_def_id as string
           const found = aspects.get(defId)
-          const map = catalog.extend(found?.def ?? (pinned.get(defId) as StoredVersion).toAspectDef(), options)
+          const map = catalog.extend(
+            found?.def ?? (pinned.get(defId) as StoredVersion).toAspectDef(),
+            options,
+          )
           if (found !== undefined) map.addAll(found.aspects)
           break
         }
@@ -114,12 +133,15 @@ async function loadAspects(
   const assembler = new AspectAssembler()
   for (const r of rows) {
     const version = pinned.get(r.aspect_def_id)
-    if (version !== undefined) assembler.register(Number(r.aspect_id), version, r.entity_id as EntityId)
+    if (version !== undefined)
+      assembler.register(Number(r.aspect_id), version, r.entity_id as EntityId)
   }
   const mappings = await readMappings(trx, { defIds: [...pinned.keys()] })
   const storage = new Map<StoredVersion, DedicatedTable>()
   for (const version of pinned.values()) {
-    const m = mappings.find((x) => x.defId === version.defId && x.version === version.version && !x.isReadOnly)
+    const m = mappings.find(
+      (x) => x.defId === version.defId && x.version === version.version && !x.isReadOnly,
+    )
     if (m !== undefined) storage.set(version, m)
   }
   await readAspectValues(trx, catalogId, pinned.values(), storage, assembler)
@@ -175,7 +197,8 @@ async function loadContents(
       .orderBy('hierarchy_id')
       .orderBy('dir_order')
       .execute()
-    for (const r of rows) group(directories, r.hierarchy_id, [r.entity_key, r.entity_id as EntityId])
+    for (const r of rows)
+      group(directories, r.hierarchy_id, [r.entity_key, r.entity_id as EntityId])
   }
   if (has('ET')) {
     const rows = await trx

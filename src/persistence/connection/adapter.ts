@@ -181,15 +181,18 @@ export class PostgresAdapter {
       const latencyMs = performance.now() - started
       let recorded: number[] | null = null
       if (result.rows[0]?.has_ledger === true) {
-        const rows = await sql<{ version: number }>`SELECT version FROM ${sql.id(this.schema, 'schema_migration')}`.execute(
-          this.db,
-        )
+        const rows = await sql<{
+          version: number
+        }>`SELECT version FROM ${sql.id(this.schema, 'schema_migration')}`.execute(this.db)
         recorded = rows.rows.map((r) => r.version)
       }
       const known = new Set(recorded ?? [])
       const libraryVersion = Math.max(...steps.map((s) => s.version))
       const schema = {
-        version: recorded === null ? null : Math.max(0, ...recorded.filter((v) => steps.some((s) => s.version === v))),
+        version:
+          recorded === null
+            ? null
+            : Math.max(0, ...recorded.filter((v) => steps.some((s) => s.version === v))),
         libraryVersion,
         pendingSteps: steps.filter((s) => !known.has(s.version)).length,
       }

@@ -64,12 +64,19 @@ const toDate = (ms: number | null): Date | null => (ms === null ? null : new Dat
 const epoch = (column: string) => sql.raw(`(extract(epoch from ${column}) * 1000)::float8`)
 
 /** Reads the statistics: one query per group (counts, values, largest catalogs, tables). */
-export async function readStats(db: Kysely<CheapDatabase>, schema: string, options: StatsOptions): Promise<StoreStats> {
+export async function readStats(
+  db: Kysely<CheapDatabase>,
+  schema: string,
+  options: StatsOptions,
+): Promise<StoreStats> {
   const largest = options.largest ?? 10
   if (!Number.isInteger(largest) || largest < 0 || largest > 1000) {
-    throw new CheapValidationError(`stats: largest must be an integer from 0 to 1000, got ${String(largest)}`, {
-      reason: 'INVALID_ARGUMENT',
-    })
+    throw new CheapValidationError(
+      `stats: largest must be an integer from 0 to 1000, got ${String(largest)}`,
+      {
+        reason: 'INVALID_ARGUMENT',
+      },
+    )
   }
   const counts = await sql<{
     species: string | null
@@ -91,7 +98,8 @@ export async function readStats(db: Kysely<CheapDatabase>, schema: string, optio
                from catalog group by species) s on true`.execute(db)
   const values = await sql<{ code: string; n: number }>`${sql.raw(
     VALUE_TABLES.map(
-      (t) => `select t.code, (select count(*) from ${t})::float8 as n from property_type t where t.value_table = '${t}'`,
+      (t) =>
+        `select t.code, (select count(*) from ${t})::float8 as n from property_type t where t.value_table = '${t}'`,
     ).join(' union all '),
   )}`.execute(db)
   const perCatalogRows = ['entity', 'aspect', ...VALUE_TABLES]

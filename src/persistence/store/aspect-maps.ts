@@ -9,7 +9,12 @@ import type { CheapDatabase } from '../schema/database.ts'
 import { readAspectValues } from './aspect-store.ts'
 import { AspectAssembler } from './aspect-values.ts'
 import { requireHierarchy } from './catalog-lock.ts'
-import { loadVersions, versionIn, type DefVersionCache, type StoredVersion } from './def-versions.ts'
+import {
+  loadVersions,
+  versionIn,
+  type DefVersionCache,
+  type StoredVersion,
+} from './def-versions.ts'
 import { readMappings, type DedicatedTable } from './dedicated/table.ts'
 
 type Db = Kysely<CheapDatabase>
@@ -28,7 +33,9 @@ export async function storedMapVersion(
   const row = await trx
     .selectFrom('hierarchy as h')
     .innerJoin('catalog_aspect_def as p', (join) =>
-      join.onRef('p.catalog_id', '=', 'h.catalog_id').onRef('p.aspect_def_id', '=', 'h.aspect_def_id'),
+      join
+        .onRef('p.catalog_id', '=', 'h.catalog_id')
+        .onRef('p.aspect_def_id', '=', 'h.aspect_def_id'),
     )
     .innerJoin('aspect_def_version as v', (join) =>
       join.onRef('v.aspect_def_id', '=', 'p.aspect_def_id').onRef('v.version', '=', 'p.version'),
@@ -38,7 +45,13 @@ export async function storedMapVersion(
     .where('h.name', '=', name)
     .where('h.hierarchy_type', '=', 'AM')
     .where((eb) =>
-      eb.exists(eb.selectFrom('catalog as c').select('c.revision').where('c.catalog_id', '=', catalogId).where(notExpired('c'))),
+      eb.exists(
+        eb
+          .selectFrom('catalog as c')
+          .select('c.revision')
+          .where('c.catalog_id', '=', catalogId)
+          .where(notExpired('c')),
+      ),
     )
     .executeTakeFirst()
   if (row === undefined) {
@@ -107,11 +120,18 @@ export function checkDefArgument(
   call: string,
   aspectDef: AspectDef | string,
 ): { readonly name: string; readonly def: AspectDef | undefined } {
-  if (typeof aspectDef === 'string') return { name: checkName('AspectDef', aspectDef), def: undefined }
-  if (!(aspectDef instanceof Object) || typeof (aspectDef as { name?: unknown }).name !== 'string') {
-    throw new CheapValidationError(`${call}: expected an AspectDef or its name, got ${describe(aspectDef)}`, {
-      reason: 'INVALID_ARGUMENT',
-    })
+  if (typeof aspectDef === 'string')
+    return { name: checkName('AspectDef', aspectDef), def: undefined }
+  if (
+    !(aspectDef instanceof Object) ||
+    typeof (aspectDef as { name?: unknown }).name !== 'string'
+  ) {
+    throw new CheapValidationError(
+      `${call}: expected an AspectDef or its name, got ${describe(aspectDef)}`,
+      {
+        reason: 'INVALID_ARGUMENT',
+      },
+    )
   }
   return { name: aspectDef.name, def: aspectDef }
 }

@@ -61,7 +61,10 @@ export async function partialWrite<R>(
   /** The AspectDefs (by name) whose data the write touches. */
   defNames: readonly string[],
   reserve: number,
-  body: (trx: Transaction<CheapDatabase>, ctx: PartialWriteContext) => Promise<PartialWriteOutcome<R>>,
+  body: (
+    trx: Transaction<CheapDatabase>,
+    ctx: PartialWriteContext,
+  ) => Promise<PartialWriteOutcome<R>>,
 ): Promise<R & { readonly revision: bigint }> {
   return db.transaction().execute(async (trx) => {
     await lockDefsByName(trx, defNames)
@@ -152,7 +155,15 @@ export async function requireHierarchy<T extends HierarchyTypeCode>(
     .select(['hierarchy_type', 'version_number', 'aspect_def_id', 'hierarchy_id'])
     .where('catalog_id', '=', catalogId)
     .where('name', '=', name)
-    .where((eb) => eb.exists(eb.selectFrom('catalog as c').select('c.revision').where('c.catalog_id', '=', catalogId).where(notExpired('c'))))
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('catalog as c')
+          .select('c.revision')
+          .where('c.catalog_id', '=', catalogId)
+          .where(notExpired('c')),
+      ),
+    )
     .executeTakeFirst()
   if (row === undefined) {
     const catalog = await trx
