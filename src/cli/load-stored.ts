@@ -11,6 +11,8 @@ export interface StoredCatalog {
   /** Where it was loaded from, for messages. */
   readonly target: string
   readonly schema: string
+  /** When it expires (null: never). */
+  readonly expiresAt: Date | null
 }
 
 /** Loads one catalog and closes the database again; a missing one is a not-found error. */
@@ -23,7 +25,8 @@ export async function loadStoredCatalog(ctx: CommandContext, id: string): Promis
     const catalog = await dao.loadCatalog(catalogId)
     const revision = catalog === null ? null : await dao.catalogRevision(catalogId)
     if (catalog === null || revision === null) throw notFound(catalogId, db.adapter.target)
-    return { catalog, revision, target: db.adapter.target, schema: db.adapter.schema }
+    const expiresAt = await dao.catalogExpiresAt(catalogId)
+    return { catalog, revision, target: db.adapter.target, schema: db.adapter.schema, expiresAt }
   } finally {
     await db.close()
   }

@@ -263,6 +263,21 @@ export class PostgresDao {
     )
   }
 
+  /** When a stored (unexpired) catalog expires; null when it never does or is not stored. */
+  async catalogExpiresAt(catalogId: string): Promise<Date | null> {
+    checkUuid('catalog id', catalogId)
+    return this.#run(`reading catalog ${catalogId}`, async () => {
+      const row = await this.#db
+        .selectFrom('catalog')
+        .select(expiresAtMillis().as('expires_ms'))
+        .where('catalog_id', '=', catalogId)
+        .where(notExpired())
+        .executeTakeFirst()
+      const ms = row?.expires_ms ?? null
+      return ms === null ? null : new Date(ms)
+    })
+  }
+
   async catalogExists(catalogId: string): Promise<boolean> {
     return (await this.catalogRevision(catalogId)) !== null
   }
