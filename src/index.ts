@@ -28,6 +28,7 @@ export {
   type EmbeddedAdapterOptions,
   type EnvAdapterOptions,
   type HealthCheckResult,
+  type PoolUse,
 } from './persistence/connection/adapter.ts'
 export type { EmbeddedPglite } from './persistence/connection/pglite-backend.ts'
 export type { PostgresAdapterOptions } from './persistence/connection/pg-adapter-config.ts'
@@ -53,7 +54,14 @@ export {
   type ListCatalogsOptions,
   type SaveCatalogOptions,
   type SaveCatalogResult,
+  type PurgeExpiredOptions,
 } from './persistence/dao/postgres-dao.ts'
+export type {
+  CatalogSizeStats,
+  StatsOptions,
+  StoreStats,
+  TableStats,
+} from './persistence/dao/stats.ts'
 export type {
   AspectMapPage,
   EntityDirectoryPage,

@@ -55,9 +55,10 @@ export const listCommand: CommandSpec = {
           String(c.version),
           c.upstream ?? '-',
           c.uri ?? '-',
+          c.expiresAt?.toISOString() ?? '-',
         ])
         for (const line of table(
-          ['CATALOG', 'SPECIES', 'REVISION', 'VERSION', 'UPSTREAM', 'URI'],
+          ['CATALOG', 'SPECIES', 'REVISION', 'VERSION', 'UPSTREAM', 'URI', 'EXPIRES'],
           rows,
         ))
           ctx.out(line)

@@ -20,10 +20,13 @@ export const showCommand: CommandSpec = {
   positionals: { min: 1, max: 1 },
   examples: ['cheap show 550e8400-e29b-41d4-a716-444444444444', 'cheap show <id> --json'],
   async run(ctx, { positionals }) {
-    const { catalog, revision, target, schema } = await loadStoredCatalog(ctx, positionals[0] ?? '')
+    const { catalog, revision, target, schema, expiresAt } = await loadStoredCatalog(
+      ctx,
+      positionals[0] ?? '',
+    )
     const summary = summarise(catalog, revision)
     if (ctx.global.json) {
-      ctx.json(summary)
+      ctx.json({ ...summary, expiresAt })
       return EXIT.OK
     }
     ctx.out(`catalog   ${catalog.globalId}`)
@@ -33,6 +36,7 @@ export const showCommand: CommandSpec = {
     ctx.out(`uri       ${catalog.uri ?? '-'}`)
     ctx.out(`version   ${catalog.version}`)
     ctx.out(`revision  ${revision}`)
+    ctx.out(`expires   ${expiresAt?.toISOString() ?? '-'}`)
     ctx.out('')
     ctx.out(`hierarchies (${summary.hierarchies.length})`)
     const hierarchyRows = summary.hierarchies.map((h) => [

@@ -11,6 +11,8 @@ export interface StoredCatalog {
   /** Where it was loaded from, for messages. */
   readonly target: string
   readonly schema: string
+  /** When it expires (null: never). */
+  readonly expiresAt: Date | null
 }
 
 /** Loads one catalog and closes the database again; a missing one is a not-found error. */
@@ -24,7 +26,8 @@ export async function loadStoredCatalog(ctx: CommandContext, id: string): Promis
     // The revision the load read, not a second query that a concurrent save could move on.
     const revision = catalog === null ? undefined : dao.revisionOf(catalog)
     if (catalog === null || revision === undefined) throw notFound(catalogId, db.adapter.target)
-    return { catalog, revision, target: db.adapter.target, schema: db.adapter.schema }
+    const expiresAt = await dao.catalogExpiresAt(catalogId)
+    return { catalog, revision, target: db.adapter.target, schema: db.adapter.schema, expiresAt }
   } finally {
     await db.close()
   }

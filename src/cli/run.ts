@@ -20,8 +20,10 @@ import { demoCommand } from './cmd-demo.ts'
 import { exportCommand } from './cmd-export.ts'
 import { importCommand } from './cmd-import.ts'
 import { listCommand } from './cmd-list.ts'
+import { purgeCommand } from './cmd-purge.ts'
 import { schemaCommand } from './cmd-schema.ts'
 import { showCommand } from './cmd-show.ts'
+import { statsCommand } from './cmd-stats.ts'
 import type { CommandArgs, CommandSpec } from './command.ts'
 import { CommandContext, globalOptions, toJson, type CliIo, type GlobalOptions } from './context.ts'
 import { forCliUser, schemaCommandFor } from './database.ts'
@@ -39,6 +41,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   defsCommand,
   demoCommand,
   benchCommand,
+  statsCommand,
+  purgeCommand,
 ]
 
 const MAIN_OPTIONS = {

@@ -177,7 +177,15 @@ export function tour(target: TourTarget): void {
       const json = await run(['list', '--json'])
       expect(json, 0)
       assert.deepEqual(JSON.parse(json.stdout), [
-        { catalogId: ID, species: 'SINK', uri: null, upstream: null, version: 0, revision: 2 },
+        {
+          catalogId: ID,
+          species: 'SINK',
+          uri: null,
+          upstream: null,
+          version: 0,
+          revision: 2,
+          expiresAt: null,
+        },
       ])
     })
 

@@ -1,3 +1,4 @@
+import { notExpired } from './expiry.ts'
 import type { Kysely, Transaction } from 'kysely'
 import type { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
@@ -45,6 +46,7 @@ export async function loadCatalog(
       .selectFrom('catalog')
       .select(['catalog_id', 'species', 'uri', 'upstream_catalog_id', 'version_number', 'revision'])
       .where('catalog_id', '=', catalogId)
+      .where(notExpired())
       .executeTakeFirst()
     if (row === undefined) return null
     const hierarchies = await trx

@@ -28,18 +28,13 @@ import { dedicatedTablesOf, type DedicatedTable } from '../store/dedicated/table
 import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
 import { CONTENT_TABLES, ENTITY, entitiesOf, writeContents } from '../store/hierarchy-rows.ts'
 import { getCatalogState } from './catalog-state.ts'
-import {
-  fullPlan,
-  incrementalPlan,
-  isEmptyPlan,
-  validatePlan,
-  type SavePlan,
-} from './save-plan.ts'
+import { expiryChange, expiryValue, notExpired, type ExpiryOptions } from './expiry.ts'
+import { fullPlan, incrementalPlan, isEmptyPlan, validatePlan, type SavePlan } from './save-plan.ts'
 
 type Db = Kysely<CheapDatabase>
 type Trx = Transaction<CheapDatabase>
 
-export interface SaveCatalogOptions {
+export interface SaveCatalogOptions extends ExpiryOptions {
   /** Overwrite whatever is stored, whatever its revision. */
   readonly force?: boolean
   /**
@@ -76,7 +71,11 @@ export interface SaveContext {
   readonly databaseKey: string
 }
 
-export const CATALOG_ASPECT_DEF = target('catalog_aspect_def', ['aspect_def_id', 'position', 'version'], 1)
+export const CATALOG_ASPECT_DEF = target(
+  'catalog_aspect_def',
+  ['aspect_def_id', 'position', 'version'],
+  1,
+)
 export const HIERARCHY = target(
   'hierarchy',
   ['name', 'hierarchy_type', 'position', 'version_number', 'aspect_def_id', 'hierarchy_id'],
@@ -96,9 +95,15 @@ export async function saveCatalog(
 ): Promise<SaveCatalogResult> {
   const state = getCatalogState(catalog, ctx.databaseKey)
   // Everything that can be checked is checked before the first statement.
+  const expiry = expiryChange(options, 'saveCatalog')
   let plan = state === undefined ? fullPlan(catalog, 'insert') : incrementalPlan(catalog, state)
   validatePlan(plan)
-  if (state !== undefined && isEmptyPlan(plan) && options.force !== true) {
+  if (
+    state !== undefined &&
+    isEmptyPlan(plan) &&
+    options.force !== true &&
+    expiry.kind === 'keep'
+  ) {
     const stored = await revisionOf(ctx.db, catalog.globalId)
     const expected = options.expectedRevision ?? state.revision
     if (stored !== expected) throw staleError(catalog, stored, expected)
@@ -107,12 +112,17 @@ export async function saveCatalog(
   return ctx.db.transaction().execute(async (trx) => {
     // AspectDefs first (their locks come before the catalog's, docs/LOCKING.md).
     const resolved = await resolveDefs(trx, [...catalog.aspectDefs()], ctx.versions)
-    const locked = await trx
+    let locked = await trx
       .selectFrom('catalog')
-      .select(['revision', 'next_aspect_id', 'next_hierarchy_id'])
+      .select(['revision', 'next_aspect_id', 'next_hierarchy_id', notExpired().as('live')])
       .where('catalog_id', '=', catalog.globalId)
       .forUpdate()
       .executeTakeFirst()
+    if (locked !== undefined && !locked.live) {
+      // An expired catalog is absent (purged or not): this save inserts a new one in its place.
+      await trx.deleteFrom('catalog').where('catalog_id', '=', catalog.globalId).execute()
+      locked = undefined
+    }
     const stored = locked?.revision
     const expected = options.expectedRevision ?? state?.revision
     if (options.force !== true && stored !== expected) throw staleError(catalog, stored, expected)
@@ -126,6 +136,13 @@ export async function saveCatalog(
     const writer = new PlanWriter(trx, ctx.copyIn, catalog, plan, versionOf)
     const revision = (stored ?? 0n) + 1n
     const written = await writer.write(revision, locked)
+    if (expiry.kind !== 'keep') {
+      await trx
+        .updateTable('catalog')
+        .set({ expires_at: expiryValue(expiry) })
+        .where('catalog_id', '=', catalog.globalId)
+        .execute()
+    }
     await trx
       .insertInto('catalog_revision')
       .values({
@@ -144,6 +161,7 @@ async function revisionOf(db: Db, catalogId: string): Promise<bigint | undefined
     .selectFrom('catalog')
     .select('revision')
     .where('catalog_id', '=', catalogId)
+    .where(notExpired())
     .executeTakeFirst()
   return row?.revision
 }
@@ -168,7 +186,8 @@ async function checkPins(
   const moved = new Map<string, number>()
   for (const def of catalog.aspectDefs()) {
     const pin = pins.find((p) => p.aspect_def_id === def.globalId)
-    if (pin !== undefined && pin.version !== versionOf(def).version) moved.set(def.globalId, pin.version)
+    if (pin !== undefined && pin.version !== versionOf(def).version)
+      moved.set(def.globalId, pin.version)
   }
   if (moved.size === 0) return plan
   const pinned = await loadVersions(
@@ -199,7 +218,11 @@ async function checkPins(
 /** The hierarchies a catalog had before a save, by name. */
 type StoredHierarchies = ReadonlyMap<
   string,
-  { readonly hierarchy_id: number; readonly hierarchy_type: string; readonly aspect_def_id: string | null }
+  {
+    readonly hierarchy_id: number
+    readonly hierarchy_type: string
+    readonly aspect_def_id: string | null
+  }
 >
 
 /** Executes a plan inside the save's transaction. */
@@ -313,7 +336,11 @@ class PlanWriter {
         )
       }
     } else {
-      await this.#trx.updateTable('catalog').set(fields).where('catalog_id', '=', c.globalId).execute()
+      await this.#trx
+        .updateTable('catalog')
+        .set(fields)
+        .where('catalog_id', '=', c.globalId)
+        .execute()
     }
     this.#written++
   }
@@ -371,7 +398,14 @@ class PlanWriter {
         id = this.#nextHierarchyId++
         this.#hierarchyIds.set(h.name, id)
       }
-      rows.push([h.name, h.type, position++, h.version, h.type === 'AM' ? h.aspectDef.globalId : null, id])
+      rows.push([
+        h.name,
+        h.type,
+        position++,
+        h.version,
+        h.type === 'AM' ? h.aspectDef.globalId : null,
+        id,
+      ])
     }
     this.#written += await writeRows(this.#trx, HIERARCHY, this.#id, rows, mode)
   }
@@ -409,7 +443,14 @@ class PlanWriter {
           .where('hierarchy_id', '=', hierarchyId)
           .execute()
       }
-      this.#written += await writeContents(this.#trx, this.#id, h, hierarchyId, 'insert', this.#copyIn)
+      this.#written += await writeContents(
+        this.#trx,
+        this.#id,
+        h,
+        hierarchyId,
+        'insert',
+        this.#copyIn,
+      )
       return
     }
     const def = h.aspectDef
@@ -463,7 +504,13 @@ class PlanWriter {
     this.#written += await replaceAspectValues(
       trx,
       this.#id,
-      [{ version, aspects: replaced, ids: replaced.map((a) => existing.get(a.entityId) as number) }],
+      [
+        {
+          version,
+          aspects: replaced,
+          ids: replaced.map((a) => existing.get(a.entityId) as number),
+        },
+      ],
       storage,
     )
     const first = this.#nextAspectId
@@ -479,8 +526,22 @@ class PlanWriter {
     storage: ReadonlyMap<StoredVersion, DedicatedTable>,
     mode: 'insert',
   ): Promise<void> {
-    this.#written += await writeRows(this.#trx, ASPECT, this.#id, aspectRows(slices, orders), mode, this.#copyIn)
-    this.#written += await writeAspectValues(this.#trx, this.#id, slices, storage, mode, this.#copyIn)
+    this.#written += await writeRows(
+      this.#trx,
+      ASPECT,
+      this.#id,
+      aspectRows(slices, orders),
+      mode,
+      this.#copyIn,
+    )
+    this.#written += await writeAspectValues(
+      this.#trx,
+      this.#id,
+      slices,
+      storage,
+      mode,
+      this.#copyIn,
+    )
   }
 }
 

@@ -1,7 +1,9 @@
 import type { QueryLogOptions } from './query-log.ts'
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
-import type { Backend } from './backend.ts'
+import type { Backend, PoolUse } from './backend.ts'
+import { readSchemaSteps } from '../schema/steps.ts'
+import { quoteIdentifier } from '../schema/identifiers.ts'
 import type { PostgresTarget } from './connection-target.ts'
 import type { CheapDatabase } from '../schema/database.ts'
 import type { DedicatedConnection } from './held-connection.ts'
@@ -32,6 +34,17 @@ export interface HealthCheckResult {
   readonly latencyMs: number
   /** `server_version`, e.g. `15.20 (Debian 15.20-0+deb12u1)` or `18.6` (PGlite). */
   readonly serverVersion: string
+  /** The adapter's schema against this library's schema steps (schema/NNN-*.sql). */
+  readonly schema: {
+    /** Highest step recorded in the schema's ledger; null when the schema has no ledger. */
+    readonly version: number | null
+    /** The highest step this library has. */
+    readonly libraryVersion: number
+    /** Steps of this library the ledger does not record (`PostgresSchema.migrate` applies them). */
+    readonly pendingSteps: number
+  }
+  /** The pool's clients on a server; null on PGlite, which has one connection and no pool. */
+  readonly pool: PoolUse | null
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -165,11 +178,34 @@ export class PostgresAdapter {
   async healthCheck(): Promise<HealthCheckResult> {
     const started = performance.now()
     try {
+      const steps = await readSchemaSteps()
+      const ledger = `${quoteIdentifier(this.schema)}.schema_migration`
       const result = await sql<{
         server_version: string
-      }>`SELECT current_setting('server_version') AS server_version`.execute(this.db)
+        has_ledger: boolean
+      }>`SELECT current_setting('server_version') AS server_version, to_regclass(${ledger}) IS NOT NULL AS has_ledger`.execute(
+        this.db,
+      )
       const serverVersion = result.rows[0]?.server_version ?? 'unknown'
-      return { ok: true, latencyMs: performance.now() - started, serverVersion }
+      const latencyMs = performance.now() - started
+      let recorded: number[] | null = null
+      if (result.rows[0]?.has_ledger === true) {
+        const rows = await sql<{
+          version: number
+        }>`SELECT version FROM ${sql.id(this.schema, 'schema_migration')}`.execute(this.db)
+        recorded = rows.rows.map((r) => r.version)
+      }
+      const known = new Set(recorded ?? [])
+      const libraryVersion = Math.max(...steps.map((s) => s.version))
+      const schema = {
+        version:
+          recorded === null
+            ? null
+            : Math.max(0, ...recorded.filter((v) => steps.some((s) => s.version === v))),
+        libraryVersion,
+        pendingSteps: steps.filter((s) => !known.has(s.version)).length,
+      }
+      return { ok: true, latencyMs, serverVersion, schema, pool: this.#backend.poolUse() }
     } catch (error) {
       throw this.mapError(error, 'health check')
     }
@@ -190,3 +226,4 @@ export class PostgresAdapter {
 function optionalEntry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined || value === '' ? {} : { [key]: value }) as { [P in K]?: V }
 }
+export type { PoolUse } from './backend.ts'

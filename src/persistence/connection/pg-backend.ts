@@ -59,6 +59,7 @@ export async function openPgBackend(
     db,
     target: described,
     withConnection: (work) => withDedicatedConnection({ connect: checkout }, true, work, log),
+    poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async execScript(sqlText) {
       const client = await checkout()
       try {

@@ -72,6 +72,7 @@ export async function openPgliteBackend(
     db,
     target: options.dataDir === undefined ? 'embedded (memory)' : `embedded (${options.dataDir})`,
     withConnection: (work) => withDedicatedConnection(pool, false, work, log),
+    poolUse: () => null,
     async execScript(sqlText) {
       // Holding the pool's only client keeps Kysely work from interleaving with the script.
       const client = await pool.connect()

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { CheapConflictError, CheapValidationError } from '../../errors.ts'
 import type { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
@@ -6,8 +7,13 @@ import type { CatalogSpecies } from '../../model/catalog-species.ts'
 import { checkUuid, type EntityId } from '../../model/entity.ts'
 import type { AspectMap } from '../../model/hierarchy/aspect-map.ts'
 import { getCatalogState, setCatalogState, snapshotCatalog } from '../catalog/catalog-state.ts'
+import { expiresAtMillis, notExpired } from '../catalog/expiry.ts'
 import { loadCatalog } from '../catalog/load-catalog.ts'
-import { saveCatalog, type SaveCatalogOptions, type SaveCatalogResult } from '../catalog/save-catalog.ts'
+import {
+  saveCatalog,
+  type SaveCatalogOptions,
+  type SaveCatalogResult,
+} from '../catalog/save-catalog.ts'
 import type { PostgresAdapter } from '../connection/adapter.ts'
 import {
   deleteAspectDef,
@@ -43,7 +49,11 @@ import {
   type RemoveAspectsResult,
   type UpsertAspectsResult,
 } from '../partial/aspects.ts'
-import { loadHierarchy, type HierarchyPage, type HierarchyPageOptions } from '../partial/hierarchy-page.ts'
+import {
+  loadHierarchy,
+  type HierarchyPage,
+  type HierarchyPageOptions,
+} from '../partial/hierarchy-page.ts'
 import {
   addToEntityList,
   addToEntitySet,
@@ -68,6 +78,7 @@ import { TABLE_NAMES, TABLES } from '../schema/tables.ts'
 import { lockDefsByName } from '../store/catalog-lock.ts'
 import { loadVersions, versionIn } from '../store/def-versions.ts'
 import { readMappings } from '../store/dedicated/table.ts'
+import { readStats, type StatsOptions, type StoreStats } from './stats.ts'
 import { storeContextOf, type StoreContext } from './store-context.ts'
 
 /** A save of at least this many rows refreshes the statistics of the tables it wrote. */
@@ -80,6 +91,15 @@ export interface CatalogSummary {
   readonly upstream: string | null
   readonly version: bigint
   readonly revision: bigint
+  /** When the catalog expires, or null when it never does (listed catalogs are all unexpired). */
+  readonly expiresAt: Date | null
+}
+
+export interface PurgeExpiredOptions {
+  /** Catalogs deleted per batch, each batch its own short transaction (default 500, 1 to 10,000). */
+  readonly batchSize?: number
+  /** At most this many catalogs in all (default: every expired one). */
+  readonly limit?: number
 }
 
 export interface ListCatalogsOptions {
@@ -148,7 +168,10 @@ export class PostgresDao {
    * stored as a version of its name (docs/ASPECT-DEFS.md): a shape no stored version may become
    * is a `CheapConflictError` naming the def, the property and both hashes.
    */
-  async saveCatalog(catalog: Catalog, options: SaveCatalogOptions = {}): Promise<SaveCatalogResult> {
+  async saveCatalog(
+    catalog: Catalog,
+    options: SaveCatalogOptions = {},
+  ): Promise<SaveCatalogResult> {
     if (!(catalog instanceof Catalog)) {
       throw new CheapValidationError(
         `saveCatalog expects a Catalog, got ${catalog === null ? 'null' : typeof catalog}`,
@@ -159,7 +182,12 @@ export class PostgresDao {
       // One held connection: Kysely statements and COPY share its transaction.
       this.#adapter.withConnection((connection) =>
         saveCatalog(
-          { db: connection.db, copyIn: connection.copyIn, versions: this.#versions, databaseKey: this.#key },
+          {
+            db: connection.db,
+            copyIn: connection.copyIn,
+            versions: this.#versions,
+            databaseKey: this.#key,
+          },
           catalog,
           options,
         ),
@@ -176,7 +204,9 @@ export class PostgresDao {
    * a whole AspectMap instead of probing the key.
    */
   async #analyze(): Promise<void> {
-    const tables = TABLE_NAMES.filter((t) => TABLES[t].group === 'catalog').map((t) => quoteIdentifier(t))
+    const tables = TABLE_NAMES.filter((t) => TABLES[t].group === 'catalog').map((t) =>
+      quoteIdentifier(t),
+    )
     // Best effort, after the commit: a failure here must not report a committed save as failed.
     await this.#adapter.execScript(`ANALYZE ${tables.join(', ')}`).catch(() => undefined)
   }
@@ -209,6 +239,7 @@ export class PostgresDao {
         .selectFrom('catalog')
         .select('revision')
         .where('catalog_id', '=', catalogId)
+        .where(notExpired())
         .executeTakeFirst()
       return row?.revision ?? null
     })
@@ -228,11 +259,32 @@ export class PostgresDao {
           .select('d.name')
           .where('p.catalog_id', '=', catalogId)
           .execute()
-        await lockDefsByName(trx, defs.map((d) => d.name))
-        const result = await trx.deleteFrom('catalog').where('catalog_id', '=', catalogId).executeTakeFirst()
+        await lockDefsByName(
+          trx,
+          defs.map((d) => d.name),
+        )
+        const result = await trx
+          .deleteFrom('catalog')
+          .where('catalog_id', '=', catalogId)
+          .executeTakeFirst()
         return result.numDeletedRows > 0n
       }),
     )
+  }
+
+  /** When a stored (unexpired) catalog expires; null when it never does or is not stored. */
+  async catalogExpiresAt(catalogId: string): Promise<Date | null> {
+    checkUuid('catalog id', catalogId)
+    return this.#run(`reading catalog ${catalogId}`, async () => {
+      const row = await this.#db
+        .selectFrom('catalog')
+        .select(expiresAtMillis().as('expires_ms'))
+        .where('catalog_id', '=', catalogId)
+        .where(notExpired())
+        .executeTakeFirst()
+      const ms = row?.expires_ms ?? null
+      return ms === null ? null : new Date(ms)
+    })
   }
 
   async catalogExists(catalogId: string): Promise<boolean> {
@@ -248,11 +300,21 @@ export class PostgresDao {
         { reason: 'INVALID_ARGUMENT' },
       )
     }
-    const after = options.after === undefined ? null : checkUuid('listCatalogs after', options.after)
+    const after =
+      options.after === undefined ? null : checkUuid('listCatalogs after', options.after)
     return this.#run('listing catalogs', async () => {
       let query = this.#db
         .selectFrom('catalog')
-        .select(['catalog_id', 'species', 'uri', 'upstream_catalog_id', 'version_number', 'revision'])
+        .select([
+          'catalog_id',
+          'species',
+          'uri',
+          'upstream_catalog_id',
+          'version_number',
+          'revision',
+        ])
+        .select(expiresAtMillis().as('expires_ms'))
+        .where(notExpired())
         .orderBy('catalog_id')
         .limit(limit)
       if (after !== null) query = query.where('catalog_id', '>', after)
@@ -263,8 +325,75 @@ export class PostgresDao {
         upstream: r.upstream_catalog_id,
         version: r.version_number,
         revision: r.revision,
+        expiresAt: r.expires_ms === null ? null : new Date(r.expires_ms),
       }))
     })
+  }
+
+  /**
+   * What the store holds and how big it is: catalogs by species, AspectDefs, entities, aspects,
+   * values by type, the `largest` catalogs (default 10) and every table's rows, bytes and last
+   * analyze/vacuum. One query per group; on PGlite the fields its statistics lack are null.
+   */
+  async stats(options: StatsOptions = {}): Promise<StoreStats> {
+    return this.#run('reading store statistics', () =>
+      readStats(this.#db, this.#adapter.schema, options),
+    )
+  }
+
+  /**
+   * Deletes expired catalogs (already invisible to every read) in batches of `batchSize`, each
+   * its own short transaction, and returns how many it deleted. A batch takes the catalogs'
+   * rows with `FOR UPDATE SKIP LOCKED`: it never waits for a save in progress, and a save never
+   * waits for more than one batch. Only catalogs expired by the database's `now()` at the start
+   * of the batch are deleted, so an unexpired catalog is never purged.
+   */
+  async purgeExpired(options: PurgeExpiredOptions = {}): Promise<number> {
+    const batchSize = options.batchSize ?? 500
+    const limit = options.limit ?? Number.POSITIVE_INFINITY
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+      throw new CheapValidationError(
+        `purgeExpired: batchSize must be an integer from 1 to 10000, got ${String(batchSize)}`,
+        { reason: 'INVALID_ARGUMENT' },
+      )
+    }
+    if (limit !== Number.POSITIVE_INFINITY && (!Number.isInteger(limit) || limit < 1)) {
+      throw new CheapValidationError(
+        `purgeExpired: limit must be a positive integer, got ${String(limit)}`,
+        {
+          reason: 'INVALID_ARGUMENT',
+        },
+      )
+    }
+    let purged = 0
+    while (purged < limit) {
+      const size = Math.min(batchSize, limit - purged)
+      const deleted = await this.#run('purging expired catalogs', () =>
+        this.#db.transaction().execute(async (trx) => {
+          // The defs' data locks come before the catalogs' (docs/LOCKING.md), as in deleteCatalog.
+          const defs = await sql<{ name: string }>`
+            select distinct d.name from aspect_def d
+            join catalog_aspect_def p on p.aspect_def_id = d.aspect_def_id
+            where p.catalog_id in (
+              select catalog_id from catalog where expires_at <= now() order by expires_at limit ${size})`.execute(
+            trx,
+          )
+          await lockDefsByName(
+            trx,
+            defs.rows.map((d) => d.name),
+          )
+          const result = await sql<{ catalog_id: string }>`
+            delete from catalog where catalog_id in (
+              select catalog_id from catalog where expires_at <= now()
+              order by expires_at limit ${size} for update skip locked)
+            returning catalog_id`.execute(trx)
+          return result.rows.length
+        }),
+      )
+      purged += deleted
+      if (deleted < size) break
+    }
+    return purged
   }
 
   // ---- AspectDefs ---------------------------------------------------------------------------
@@ -325,7 +454,9 @@ export class PostgresDao {
     options: EvolveAspectDefOptions = {},
   ): Promise<EvolveAspectDefResult> {
     return this.#run(`evolving AspectDef '${aspectDef.name}'`, () =>
-      this.#db.transaction().execute((trx) => evolveAspectDef(trx, this.#versions, aspectDef, options)),
+      this.#db
+        .transaction()
+        .execute((trx) => evolveAspectDef(trx, this.#versions, aspectDef, options)),
     )
   }
 
@@ -343,10 +474,15 @@ export class PostgresDao {
    * await dao.mapAspectDef(person, { table: 'person', columns: { 'first name': 'first_name' } })
    * ```
    */
-  async mapAspectDef(aspectDef: AspectDef | string, options: MapAspectDefOptions): Promise<MapAspectDefResult> {
+  async mapAspectDef(
+    aspectDef: AspectDef | string,
+    options: MapAspectDefOptions,
+  ): Promise<MapAspectDefResult> {
     const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
     return this.#run(`mapping AspectDef '${name}'`, () =>
-      this.#db.transaction().execute((trx) => mapAspectDef(trx, this.#versions, aspectDef, options)),
+      this.#db
+        .transaction()
+        .execute((trx) => mapAspectDef(trx, this.#versions, aspectDef, options)),
     )
   }
 
@@ -355,12 +491,16 @@ export class PostgresDao {
    * mapping; the table is dropped afterwards unless `{ dropTable: false }` (it is empty then, and
    * mapping the def again adopts it). An adopted (read-only) table is only forgotten.
    */
-  async unmapAspectDef(aspectDefName: string, options: UnmapAspectDefOptions = {}): Promise<UnmapAspectDefResult> {
+  async unmapAspectDef(
+    aspectDefName: string,
+    options: UnmapAspectDefOptions = {},
+  ): Promise<UnmapAspectDefResult> {
     return this.#run(`unmapping AspectDef '${aspectDefName}'`, async () => {
       const done = await this.#db
         .transaction()
         .execute((trx) => unmapAspectDef(trx, this.#versions, aspectDefName, options))
-      if (done.dropAfterCommit !== undefined) await dropUnmappedTable(this.#db, done.dropAfterCommit)
+      if (done.dropAfterCommit !== undefined)
+        await dropUnmappedTable(this.#db, done.dropAfterCommit)
       return { aspectsMoved: done.aspectsMoved, tableDropped: done.dropAfterCommit !== undefined }
     })
   }
@@ -447,7 +587,15 @@ export class PostgresDao {
     options: FindEntitiesOptions<D> & { readonly analyze?: boolean } = {},
   ): Promise<string> {
     return this.#run('explaining a query', () =>
-      explainFindEntities(this.#db, this.#versions, catalogId, aspectDef, where, options, options.analyze === true),
+      explainFindEntities(
+        this.#db,
+        this.#versions,
+        catalogId,
+        aspectDef,
+        where,
+        options,
+        options.analyze === true,
+      ),
     )
   }
 
@@ -471,7 +619,11 @@ export class PostgresDao {
    * One hierarchy (an AspectMap by its AspectDef's name), whole or a page (`offset`, `limit`)
    * with its `total`; see {@link HierarchyPage}.
    */
-  async loadHierarchy(catalogId: string, name: string, options: HierarchyPageOptions = {}): Promise<HierarchyPage> {
+  async loadHierarchy(
+    catalogId: string,
+    name: string,
+    options: HierarchyPageOptions = {},
+  ): Promise<HierarchyPage> {
     return this.#run(`loading hierarchy ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
       loadHierarchy(this.#db, this.#versions, catalogId, name, options),
     )
@@ -501,14 +653,21 @@ export class PostgresDao {
   ): Promise<UpsertAspectsResult> {
     const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
     // Materialised once: the call must see the same aspects whatever the iterable does.
-    const list = aspects !== null && typeof aspects === 'object' && Symbol.iterator in aspects ? [...aspects] : aspects
+    const list =
+      aspects !== null && typeof aspects === 'object' && Symbol.iterator in aspects
+        ? [...aspects]
+        : aspects
     return this.#run(`upserting aspects '${name}' of catalog ${catalogId}`, () =>
       upsertAspects(this.#db, this.#versions, catalogId, aspectDef, list),
     )
   }
 
   /** Removes the aspects of an AspectDef of these entities (absent ones are ignored). */
-  async removeAspects(catalogId: string, aspectDef: AspectDef | string, entityIds: Iterable<string>): Promise<RemoveAspectsResult> {
+  async removeAspects(
+    catalogId: string,
+    aspectDef: AspectDef | string,
+    entityIds: Iterable<string>,
+  ): Promise<RemoveAspectsResult> {
     const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
     return this.#run(`removing aspects '${name}' of catalog ${catalogId}`, () =>
       removeAspects(this.#db, catalogId, aspectDef, entityIds),
@@ -516,44 +675,72 @@ export class PostgresDao {
   }
 
   /** Appends entities to an entity list (duplicates kept). */
-  async addToEntityList(catalogId: string, name: string, entityIds: Iterable<string>): Promise<MembershipResult> {
+  async addToEntityList(
+    catalogId: string,
+    name: string,
+    entityIds: Iterable<string>,
+  ): Promise<MembershipResult> {
     return this.#run(`adding to entity list ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
       addToEntityList(this.#db, catalogId, name, entityIds),
     )
   }
 
   /** Removes the first occurrence of each entity from an entity list. */
-  async removeFromEntityList(catalogId: string, name: string, entityIds: Iterable<string>): Promise<MembershipResult> {
-    return this.#run(`removing from entity list ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
-      removeFromEntityList(this.#db, catalogId, name, entityIds),
+  async removeFromEntityList(
+    catalogId: string,
+    name: string,
+    entityIds: Iterable<string>,
+  ): Promise<MembershipResult> {
+    return this.#run(
+      `removing from entity list ${JSON.stringify(name)} of catalog ${catalogId}`,
+      () => removeFromEntityList(this.#db, catalogId, name, entityIds),
     )
   }
 
   /** Adds entities to an entity set (members already there keep their position). */
-  async addToEntitySet(catalogId: string, name: string, entityIds: Iterable<string>): Promise<MembershipResult> {
+  async addToEntitySet(
+    catalogId: string,
+    name: string,
+    entityIds: Iterable<string>,
+  ): Promise<MembershipResult> {
     return this.#run(`adding to entity set ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
       addToEntitySet(this.#db, catalogId, name, entityIds),
     )
   }
 
   /** Removes entities from an entity set. */
-  async removeFromEntitySet(catalogId: string, name: string, entityIds: Iterable<string>): Promise<MembershipResult> {
-    return this.#run(`removing from entity set ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
-      removeFromEntitySet(this.#db, catalogId, name, entityIds),
+  async removeFromEntitySet(
+    catalogId: string,
+    name: string,
+    entityIds: Iterable<string>,
+  ): Promise<MembershipResult> {
+    return this.#run(
+      `removing from entity set ${JSON.stringify(name)} of catalog ${catalogId}`,
+      () => removeFromEntitySet(this.#db, catalogId, name, entityIds),
     )
   }
 
   /** Puts key → entity entries into an entity directory (existing keys keep their position). */
-  async putDirectoryEntries(catalogId: string, name: string, entries: DirectoryEntries): Promise<MembershipResult> {
-    return this.#run(`putting entries into entity directory ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
-      putDirectoryEntries(this.#db, catalogId, name, entries),
+  async putDirectoryEntries(
+    catalogId: string,
+    name: string,
+    entries: DirectoryEntries,
+  ): Promise<MembershipResult> {
+    return this.#run(
+      `putting entries into entity directory ${JSON.stringify(name)} of catalog ${catalogId}`,
+      () => putDirectoryEntries(this.#db, catalogId, name, entries),
     )
   }
 
   /** Removes keys from an entity directory. */
-  async removeDirectoryEntries(catalogId: string, name: string, keys: Iterable<string>): Promise<MembershipResult> {
-    return this.#run(`removing entries from entity directory ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
-      removeDirectoryEntries(this.#db, catalogId, name, keys),
+  async removeDirectoryEntries(
+    catalogId: string,
+    name: string,
+    keys: Iterable<string>,
+  ): Promise<MembershipResult> {
+    return this.#run(
+      `removing entries from entity directory ${JSON.stringify(name)} of catalog ${catalogId}`,
+      () => removeDirectoryEntries(this.#db, catalogId, name, keys),
     )
   }
 
@@ -567,16 +754,21 @@ export class PostgresDao {
     parentPath: string,
     nodes: Iterable<TreeNodeInput>,
   ): Promise<MembershipResult> {
-    return this.#run(`adding nodes to entity tree ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
-      addTreeNodes(this.#db, catalogId, name, parentPath, nodes),
+    return this.#run(
+      `adding nodes to entity tree ${JSON.stringify(name)} of catalog ${catalogId}`,
+      () => addTreeNodes(this.#db, catalogId, name, parentPath, nodes),
     )
   }
 
   /** Removes the nodes at `paths` with their descendants (`affected` counts them all). */
-  async removeTreeNodes(catalogId: string, name: string, paths: Iterable<string>): Promise<MembershipResult> {
-    return this.#run(`removing nodes from entity tree ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
-      removeTreeNodes(this.#db, catalogId, name, paths),
+  async removeTreeNodes(
+    catalogId: string,
+    name: string,
+    paths: Iterable<string>,
+  ): Promise<MembershipResult> {
+    return this.#run(
+      `removing nodes from entity tree ${JSON.stringify(name)} of catalog ${catalogId}`,
+      () => removeTreeNodes(this.#db, catalogId, name, paths),
     )
   }
 }
-

@@ -92,6 +92,7 @@ export const TABLES = {
       revision: defaulted('int8'),
       next_aspect_id: defaulted('int8'),
       next_hierarchy_id: defaulted('int4'),
+      expires_at: optional('timestamptz'),
     },
   },
   catalog_aspect_def: {

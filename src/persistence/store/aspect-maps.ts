@@ -1,3 +1,4 @@
+import { notExpired } from '../catalog/expiry.ts'
 import { sql, type Kysely } from 'kysely'
 import { CheapConflictError, CheapValidationError } from '../../errors.ts'
 import type { Aspect } from '../../model/aspect.ts'
@@ -42,6 +43,15 @@ export async function storedMapVersion(
     .where('h.catalog_id', '=', catalogId)
     .where('h.name', '=', name)
     .where('h.hierarchy_type', '=', 'AM')
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('catalog as c')
+          .select('c.revision')
+          .where('c.catalog_id', '=', catalogId)
+          .where(notExpired('c')),
+      ),
+    )
     .executeTakeFirst()
   if (row === undefined) {
     await requireHierarchy(trx, catalogId, name, ['AM'], call)

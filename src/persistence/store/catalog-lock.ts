@@ -5,6 +5,7 @@ import { withArticle } from '../../model/names.ts'
 import type { Transaction } from 'kysely'
 import type { CheapDatabase } from '../schema/database.ts'
 import { TABLES } from '../schema/tables.ts'
+import { notExpired } from '../catalog/expiry.ts'
 
 type Executor = Kysely<CheapDatabase>
 
@@ -75,6 +76,7 @@ export async function partialWrite<R>(
         next_aspect_id: eb('next_aspect_id', '+', BigInt(reserve)),
       }))
       .where('catalog_id', '=', catalogId)
+      .where(notExpired())
       .returning(['revision', 'next_aspect_id'])
       .executeTakeFirst()
     if (bumped === undefined) throw catalogNotFound(catalogId)
@@ -154,12 +156,22 @@ export async function requireHierarchy<T extends HierarchyTypeCode>(
     .select(['hierarchy_type', 'version_number', 'aspect_def_id', 'hierarchy_id'])
     .where('catalog_id', '=', catalogId)
     .where('name', '=', name)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('catalog as c')
+          .select('c.revision')
+          .where('c.catalog_id', '=', catalogId)
+          .where(notExpired('c')),
+      ),
+    )
     .executeTakeFirst()
   if (row === undefined) {
     const catalog = await trx
       .selectFrom('catalog')
       .select('revision')
       .where('catalog_id', '=', catalogId)
+      .where(notExpired())
       .executeTakeFirst()
     if (catalog === undefined) throw catalogNotFound(catalogId)
     const what =
