@@ -13,7 +13,7 @@ forEachBackend('healthCheck', (backend) => {
 
   it('reports the schema version against the library and the pool use', async () => {
     const steps = await readSchemaSteps()
-    const last = Math.max(...steps.map((s) => s.version))
+    const last = steps.at(-1)?.version ?? 0
     const health = await db.adapter.healthCheck()
     assert.equal(health.ok, true)
     assert.deepEqual(health.schema, { version: last, libraryVersion: last, pendingSteps: 0 })

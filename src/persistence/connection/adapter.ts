@@ -196,12 +196,13 @@ export class PostgresAdapter {
         recorded = rows.rows.map((r) => r.version)
       }
       const known = new Set(recorded ?? [])
-      const libraryVersion = Math.max(...steps.map((s) => s.version))
+      // Steps are in version order; the ledger's version is its highest step this library knows.
+      const libraryVersion = steps.at(-1)?.version ?? 0
       const schema = {
         version:
           recorded === null
             ? null
-            : Math.max(0, ...recorded.filter((v) => steps.some((s) => s.version === v))),
+            : steps.reduce((v, s) => (known.has(s.version) ? Math.max(v, s.version) : v), 0),
         libraryVersion,
         pendingSteps: steps.filter((s) => !known.has(s.version)).length,
       }
