@@ -30,6 +30,11 @@ export interface ManifestCatalog {
   readonly file: string
   readonly revision: string
   readonly species: string
+  /**
+   * When the catalog expires (ISO 8601), or null: cheap-json has no field for it, so the
+   * manifest carries it and a restore gives it back. Absent in manifests made before expiry.
+   */
+  readonly expiresAt: string | null
   readonly aspectDefs: readonly ManifestDef[]
 }
 
@@ -127,6 +132,7 @@ export async function exportAll(
         file,
         revision: String(revision),
         species: summary.species,
+        expiresAt: summary.expiresAt === null ? null : summary.expiresAt.toISOString(),
         aspectDefs: defsOf(catalog),
       })
     }
@@ -159,6 +165,20 @@ export async function exportAll(
 
 function invalid(what: string, message: string, hint?: string): CliError {
   return new CliError(EXIT.VALIDATION, `${what}: ${message}`, hint)
+}
+
+/** An optional ISO 8601 instant (`null` or absent: none). */
+function optionalInstant(
+  entry: Readonly<Record<string, unknown>>,
+  key: string,
+  at: string,
+): string | null {
+  const value = entry[key]
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
+    throw invalid(at, `"${key}" must be an ISO 8601 instant or null`)
+  }
+  return value
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -231,6 +251,7 @@ export async function readManifest(dir: string, shown: string): Promise<Manifest
       file,
       revision: text(entry, 'revision', at),
       species: text(entry, 'species', at),
+      expiresAt: optionalInstant(entry, 'expiresAt', at),
       aspectDefs: list(entry, 'aspectDefs', at).map((def) => parseDef(def, at)),
     }
   })
@@ -343,6 +364,11 @@ export async function importDirectory(
     if (mismatches.length > 0) {
       throw invalid(shown, `its AspectDefs differ from the manifest: ${mismatches.join('; ')}`)
     }
+    // Expired since the backup: a restore would store it invisible, so it is left out.
+    if (entry.expiresAt !== null && Date.parse(entry.expiresAt) <= Date.now()) {
+      ctx.info(`skipped ${shown}: catalog ${entry.id} expired at ${entry.expiresAt}`)
+      continue
+    }
     parsed.push({ entry, catalog })
   }
   const db = await openDatabase(ctx, 'always')
@@ -378,7 +404,8 @@ export async function importDirectory(
         result = { revision, rowsWritten: 0, mode: 'incremental', unchanged: true }
       } else {
         ctx.progress.phase(`catalog ${index + 1}/${total}: saving ${id}`)
-        result = await dao.saveCatalog(catalog, { force })
+        const expiresAt = entry.expiresAt === null ? null : new Date(entry.expiresAt)
+        result = await dao.saveCatalog(catalog, { force, expiresAt })
       }
       ctx.progress.phase(`catalog ${index + 1}/${total}: verifying ${id}`)
       const loaded = await dao.loadCatalog(id)

@@ -29,6 +29,7 @@ import {
 const FULL = '550e8400-e29b-41d4-a716-444444444444'
 const EVERYTHING = '20000000-0000-4000-8000-000000000000'
 const PRODUCTS = '30000000-0000-4000-8000-000000000003'
+const EXPIRES = `${new Date().getUTCFullYear() + 1}-06-01T12:00:00.000Z`
 
 interface Store {
   readonly cwd: string
@@ -95,6 +96,16 @@ for (const backend of backends) {
       ]) {
         expect(await run(source, ['import', file]), 0)
       }
+      // One catalog expires (in a year): cheap-json cannot say so, the manifest does.
+      const adapter = await source.open()
+      try {
+        const dao = new PostgresDao(adapter)
+        const products = await dao.loadCatalog(PRODUCTS)
+        assert.ok(products !== null)
+        await dao.saveCatalog(products, { expiresAt: new Date(EXPIRES) })
+      } finally {
+        await adapter.close()
+      }
     })
     after(async () => {
       for (const store of [source, target]) {
@@ -132,12 +143,13 @@ for (const backend of backends) {
           c.file,
           c.revision,
           c.species,
+          c.expiresAt,
           c.aspectDefs.map((d) => d.name),
         ]),
         [
-          [FULL, `${FULL}.json`, '1', 'SINK', ['document', 'person']],
-          [EVERYTHING, `${EVERYTHING}.json`, '1', 'MIRROR', ['com.example.everything']],
-          [PRODUCTS, `${PRODUCTS}.json`, '1', 'SINK', ['product']],
+          [FULL, `${FULL}.json`, '1', 'SINK', null, ['document', 'person']],
+          [EVERYTHING, `${EVERYTHING}.json`, '1', 'MIRROR', null, ['com.example.everything']],
+          [PRODUCTS, `${PRODUCTS}.json`, '2', 'SINK', EXPIRES, ['product']],
         ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
       )
       // The hashes are those `defs list` shows for the stored versions.
@@ -196,6 +208,15 @@ for (const backend of backends) {
       } finally {
         await adapter.close()
       }
+      const listed = JSON.parse((await run(target, ['list', '--json'])).stdout) as {
+        catalogId: string
+        expiresAt: unknown
+      }[]
+      assert.deepEqual(
+        listed.map((c) => [c.catalogId, c.expiresAt]),
+        [FULL, EVERYTHING, PRODUCTS].sort().map((id) => [id, id === PRODUCTS ? EXPIRES : null]),
+        'the expiry came back from the manifest',
+      )
       const before = JSON.parse((await run(source, ['defs', 'list', '--json'])).stdout) as unknown
       const restored = JSON.parse((await run(target, ['defs', 'list', '--json'])).stdout) as unknown
       assert.deepEqual(restored, before)
