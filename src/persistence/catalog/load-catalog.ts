@@ -1,4 +1,4 @@
-import { notExpired } from './expiry.ts'
+import { notExpired } from '../store/expiry.ts'
 import type { Kysely, Transaction } from 'kysely'
 import type { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'

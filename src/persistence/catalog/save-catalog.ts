@@ -28,7 +28,7 @@ import { dedicatedTablesOf, type DedicatedTable } from '../store/dedicated/table
 import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
 import { CONTENT_TABLES, ENTITY, entitiesOf, writeContents } from '../store/hierarchy-rows.ts'
 import { getCatalogState } from './catalog-state.ts'
-import { expiryChange, expiryValue, notExpired, type ExpiryOptions } from './expiry.ts'
+import { expiryChange, expiryValue, notExpired, type ExpiryOptions } from '../store/expiry.ts'
 import { fullPlan, incrementalPlan, isEmptyPlan, validatePlan, type SavePlan } from './save-plan.ts'
 
 type Db = Kysely<CheapDatabase>

@@ -7,7 +7,7 @@ import type { CatalogSpecies } from '../../model/catalog-species.ts'
 import { checkUuid, type EntityId } from '../../model/entity.ts'
 import type { AspectMap } from '../../model/hierarchy/aspect-map.ts'
 import { getCatalogState, setCatalogState, snapshotCatalog } from '../catalog/catalog-state.ts'
-import { expiresAtMillis, notExpired } from '../catalog/expiry.ts'
+import { expiresAtMillis, notExpired } from '../store/expiry.ts'
 import { loadCatalog } from '../catalog/load-catalog.ts'
 import {
   saveCatalog,

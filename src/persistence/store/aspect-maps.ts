@@ -1,4 +1,4 @@
-import { notExpired } from '../catalog/expiry.ts'
+import { notExpired } from './expiry.ts'
 import { sql, type Kysely } from 'kysely'
 import { CheapConflictError, CheapValidationError } from '../../errors.ts'
 import type { Aspect } from '../../model/aspect.ts'

@@ -5,7 +5,7 @@ import { withArticle } from '../../model/names.ts'
 import type { Transaction } from 'kysely'
 import type { CheapDatabase } from '../schema/database.ts'
 import { TABLES } from '../schema/tables.ts'
-import { notExpired } from '../catalog/expiry.ts'
+import { notExpired } from './expiry.ts'
 
 type Executor = Kysely<CheapDatabase>
 
