@@ -148,6 +148,7 @@ forEachBackend('driver parity', (backend) => {
       revision: 1n,
       next_aspect_id: 2n,
       next_hierarchy_id: 6,
+      expires_at: null,
     })
   })
 
