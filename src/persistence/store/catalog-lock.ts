@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { CheapNotFoundError, CheapValidationError } from '../../errors.ts'
+import { CheapConflictError, CheapNotFoundError, CheapValidationError } from '../../errors.ts'
 import { HIERARCHY_TYPES, type HierarchyTypeCode } from '../../model/hierarchy/hierarchy-type.ts'
 import { withArticle } from '../../model/names.ts'
 import type { Transaction } from 'kysely'
@@ -31,6 +31,78 @@ export async function lockDefsByName(trx: Executor, names: readonly string[]): P
   await sql`select 1 from aspect_def where name = any(${[...names]}::text[]) order by aspect_def_id for key share`.execute(
     trx,
   )
+}
+
+/**
+ * Share-locks, in one statement and in id order, the defs named `names` and every def the
+ * stored catalog `catalogId` is pinned to: a writer that replaces or deletes a catalog deletes
+ * the values of defs it no longer names too, so it must hold those defs' data locks as well.
+ * Returns the ids locked; check them with {@link checkPinsLocked} once the catalog row is
+ * locked. One ordered statement, never two: two writers taking share locks in different orders
+ * could each queue behind a schema operation waiting for the other (docs/LOCKING.md).
+ */
+export async function lockCatalogDefs(
+  trx: Executor,
+  catalogId: string,
+  names: readonly string[],
+): Promise<ReadonlySet<string>> {
+  const rows = await sql<{ aspect_def_id: string }>`select aspect_def_id from aspect_def
+    where name = any(${[...names]}::text[])
+      or aspect_def_id in (select aspect_def_id from catalog_aspect_def where catalog_id = ${catalogId}::uuid)
+    order by aspect_def_id for key share`.execute(trx)
+  return new Set(rows.rows.map((r) => r.aspect_def_id))
+}
+
+/**
+ * Thrown inside a writer's transaction when the catalog, once its row was locked, turns out to
+ * be pinned to a def whose data lock the writer does not hold (another writer added the def
+ * between the two statements). Never leaves this module's callers: {@link retryOnPinsChanged}
+ * rolls back and runs the writer again, which then locks that def too.
+ */
+export class PinsChanged extends Error {
+  constructor(catalogId: string) {
+    super(`internal: the AspectDefs of catalog ${catalogId} changed while its writer locked them`)
+  }
+}
+
+/**
+ * With the catalog row locked (its pins cannot change any more), checks that every def it is
+ * pinned to is among `locked`; throws {@link PinsChanged} otherwise.
+ */
+export async function checkPinsLocked(
+  trx: Executor,
+  catalogId: string,
+  locked: ReadonlySet<string>,
+): Promise<void> {
+  const rows = await sql<{ aspect_def_id: string }>`select aspect_def_id from catalog_aspect_def
+    where catalog_id = ${catalogId}::uuid and not (aspect_def_id = any(${[...locked]}::uuid[]))
+    limit 1`.execute(trx)
+  if (rows.rows.length > 0) throw new PinsChanged(catalogId)
+}
+
+/** How often a writer is run again when the catalog's defs changed under it. */
+const PIN_ATTEMPTS = 5
+
+/**
+ * Runs `write` (one transaction), again when it threw {@link PinsChanged}; after
+ * {@link PIN_ATTEMPTS} such attempts, a retryable {@link CheapConflictError}.
+ */
+export async function retryOnPinsChanged<R>(
+  catalogId: string,
+  write: () => Promise<R>,
+): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write()
+    } catch (error) {
+      if (!(error instanceof PinsChanged)) throw error
+      if (attempt >= PIN_ATTEMPTS) {
+        throw new CheapConflictError(
+          `catalog ${catalogId} kept gaining AspectDefs from other writers while this call locked them (${PIN_ATTEMPTS} attempts); try again`,
+        )
+      }
+    }
+  }
 }
 
 /** What a partial write returns to {@link partialWrite}: its result and the rows it touched. */
