@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
-import { CheapValidationError } from '../../errors.ts'
+import { CheapConflictError, CheapValidationError } from '../../errors.ts'
 import { Aspect, checkRequiredProperties, isRequired } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import { checkUuid, toEntityId, type EntityId } from '../../model/entity.ts'
@@ -141,6 +141,14 @@ export async function upsertAspects<D extends AspectDef>(
     if (passed !== undefined && !version.matches(passed))
       throw wrongStoredDef('upsertAspects', catalogId, passed, version)
     if (def !== undefined && !version.matches(def)) {
+      if (await isOtherStoredVersion(trx, def)) {
+        // Built with a version the catalog was on before an evolveAspectDef moved it: a race with
+        // a schema operation, not a wrong argument; load the def again and retry.
+        throw new CheapConflictError(
+          `upsertAspects into '${name}' of catalog ${catalogId}: the aspects were built with another stored version of the AspectDef (hash ${def.hash()}); the catalog is on version ${version.version} now (evolveAspectDef moved it); load the def again (loadAspectDef) and rebuild the aspects`,
+          { aspectDefName: name, storedHash: version.hash, newHash: def.hash() },
+        )
+      }
       throw new CheapValidationError(
         `upsertAspects into '${name}' of catalog ${catalogId}: the aspects' AspectDef (${def.globalId}, hash ${def.hash()}) differs from the stored one (version ${version.version}, ${version.defId}, hash ${version.hash}); load the stored def (loadAspectDef) and build the aspects with it`,
         { reason: 'WRONG_ASPECT_DEF', aspectDefName: name },
@@ -153,6 +161,17 @@ export async function upsertAspects<D extends AspectDef>(
       rowsWritten: written.rows,
     }
   })
+}
+
+/** Whether `def` is a stored version of its def identity (not the one a catalog is on). */
+async function isOtherStoredVersion(trx: Trx, def: AspectDef): Promise<boolean> {
+  const row = await trx
+    .selectFrom('aspect_def_version')
+    .select('version')
+    .where('aspect_def_id', '=', def.globalId)
+    .where('hash_version', '=', def.hash())
+    .executeTakeFirst()
+  return row !== undefined
 }
 
 /**
