@@ -105,6 +105,24 @@ export async function retryOnPinsChanged<R>(
   }
 }
 
+/**
+ * Takes the schema-operation lock of a def: its identity row `FOR UPDATE`, which waits for every
+ * writer of the def's data (they hold `FOR KEY SHARE`) and keeps new ones out until this
+ * transaction ends (docs/LOCKING.md). Returns the def's id, or undefined when none is named so.
+ */
+export async function lockDefForSchemaChange(
+  trx: Executor,
+  name: string,
+): Promise<string | undefined> {
+  const row = await trx
+    .selectFrom('aspect_def')
+    .select('aspect_def_id')
+    .where('name', '=', name)
+    .forUpdate()
+    .executeTakeFirst()
+  return row?.aspect_def_id
+}
+
 /** What a partial write returns to {@link partialWrite}: its result and the rows it touched. */
 export interface PartialWriteOutcome<R> {
   readonly result: R
@@ -178,8 +196,11 @@ const READ_ATTEMPTS = 5
  * whose snapshot still saw a dedicated table that an unmapAspectDef dropped before the read got
  * to it (SQLSTATE 42P01 on a table the snapshot's own mappings name) is run again in a new
  * snapshot, which sees the values where they are now: a read never fails because of a schema
- * operation (docs/LOCKING.md). The catalog is not checked here: {@link requireHierarchy} tells a
- * missing catalog from a missing hierarchy.
+ * operation (docs/LOCKING.md). So is one PostgreSQL chose as a deadlock victim (reads take no
+ * row locks, so this is a safety net, not an expected path). After {@link READ_ATTEMPTS} such
+ * failures in a row the read gives up with a retryable CheapConflictError, never a
+ * SCHEMA_MISMATCH that would send the user to createSchema. The catalog is not checked here:
+ * {@link requireHierarchy} tells a missing catalog from a missing hierarchy.
  */
 export async function readOnlySnapshot<R>(
   db: Executor,
@@ -193,18 +214,34 @@ export async function readOnlySnapshot<R>(
         .setAccessMode('read only')
         .execute(body)
     } catch (error) {
-      if (attempt >= READ_ATTEMPTS || !isDroppedDedicatedTable(error)) throw error
+      if (!isDroppedDedicatedTable(error) && !isDeadlock(error)) throw error
+      if (attempt >= READ_ATTEMPTS) {
+        throw new CheapConflictError(
+          `the storage of an AspectDef kept changing under this read (mapped, unmapped or dropped by other sessions, ${READ_ATTEMPTS} attempts); try again`,
+          { cause: error },
+        )
+      }
     }
   }
 }
 
+function sqlState(error: unknown): unknown {
+  return typeof error === 'object' && error !== null
+    ? (error as { code?: unknown }).code
+    : undefined
+}
+
 /** 42P01 (undefined_table) naming a table other than ours: a dedicated table dropped meanwhile. */
 function isDroppedDedicatedTable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false
-  const { code, message } = error as { code?: unknown; message?: unknown }
-  if (code !== '42P01' || typeof message !== 'string') return false
+  if (sqlState(error) !== '42P01') return false
+  const message = (error as { message?: unknown }).message
+  if (typeof message !== 'string') return false
   const table = /relation "(?:[^"]+\.)?([^"]+)" does not exist/.exec(message)?.[1]
   return table !== undefined && !(table in TABLES)
+}
+
+function isDeadlock(error: unknown): boolean {
+  return sqlState(error) === '40P01'
 }
 
 export function catalogNotFound(catalogId: string): CheapNotFoundError {
