@@ -68,6 +68,7 @@ forEachBackend('reliability: online schema operations under load', (backend) => 
     const v1 = createAspectDef({
       name,
       canAddProperties: true,
+      canRemoveProperties: true,
       properties: [
         createPropertyDef({ name: 'owner', type: 'STR' }),
         createPropertyDef({ name: 'count', type: 'INT' }),
@@ -272,15 +273,18 @@ forEachBackend('reliability: online schema operations under load', (backend) => 
         } else if (roll === 1) {
           if (await attempt(() => schemaDao.mapAspectDef(name, { table }))) stats.maps++
         } else {
+          // Adds a property, or drops the one added last (a dropped column, when mapped).
           const current = await latestDef(schemaDao)
+          const props = current.propertyDefs()
+          const drop = props.length > 3 && random.next() < 0.5
           const next = createAspectDef({
             name,
             globalId: current.globalId,
             canAddProperties: true,
-            properties: [
-              ...current.propertyDefs(),
-              createPropertyDef({ name: `x${++generation}`, type: 'INT' }),
-            ],
+            canRemoveProperties: true,
+            properties: drop
+              ? props.slice(0, -1)
+              : [...props, createPropertyDef({ name: `x${++generation}`, type: 'INT' })],
           })
           if (await attempt(() => schemaDao.evolveAspectDef(next))) stats.evolutions++
         }

@@ -196,8 +196,9 @@ const READ_ATTEMPTS = 5
  * whose snapshot still saw a dedicated table that an unmapAspectDef dropped before the read got
  * to it (SQLSTATE 42P01 on a table the snapshot's own mappings name) is run again in a new
  * snapshot, which sees the values where they are now: a read never fails because of a schema
- * operation (docs/LOCKING.md). So is one PostgreSQL chose as a deadlock victim (reads take no
- * row locks, so this is a safety net, not an expected path). After {@link READ_ATTEMPTS} such
+ * operation (docs/LOCKING.md). So is one whose snapshot's version of a def names a dedicated
+ * column an evolveAspectDef dropped meanwhile (42703), and one PostgreSQL chose as a deadlock
+ * victim (reads take no row locks, so that is a safety net, not an expected path). After {@link READ_ATTEMPTS} such
  * failures in a row the read gives up with a retryable CheapConflictError, never a
  * SCHEMA_MISMATCH that would send the user to createSchema. The catalog is not checked here:
  * {@link requireHierarchy} tells a missing catalog from a missing hierarchy.
@@ -214,8 +215,11 @@ export async function readOnlySnapshot<R>(
         .setAccessMode('read only')
         .execute(body)
     } catch (error) {
-      if (!isDroppedDedicatedTable(error) && !isDeadlock(error)) throw error
+      const droppedColumn = sqlState(error) === '42703'
+      if (!isDroppedDedicatedTable(error) && !isDeadlock(error) && !droppedColumn) throw error
       if (attempt >= READ_ATTEMPTS) {
+        // A column that stays missing in fresh snapshots is not a race: report it as it is.
+        if (droppedColumn) throw error
         throw new CheapConflictError(
           `the storage of an AspectDef kept changing under this read (mapped, unmapped or dropped by other sessions, ${READ_ATTEMPTS} attempts); try again`,
           { cause: error },
