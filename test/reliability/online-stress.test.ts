@@ -119,6 +119,7 @@ forEachBackend('reliability: online schema operations under load', (backend) => 
       schemaConflicts: 0,
     }
     const conflictKinds = new Map<string, number>()
+    const schemaConflictKinds = new Map<string, number>()
     const readFailures: string[] = []
     const writeFailures: string[] = []
     const deadline = performance.now() + seconds * 1000
@@ -137,7 +138,7 @@ forEachBackend('reliability: online schema operations under load', (backend) => 
               ? 'stale revision'
               : /deadlock/i.test(error.message)
                 ? 'deadlock'
-                : /evolveAspectDef moved it/.test(error.message)
+                : /another stored version/.test(error.message)
                   ? 'stale def'
                   : 'other'
           conflictKinds.set(kind, (conflictKinds.get(kind) ?? 0) + 1)
@@ -159,6 +160,14 @@ forEachBackend('reliability: online schema operations under load', (backend) => 
       }
     }
 
+    /** The version of the def the catalog is on (a client builds its aspects with it). */
+    async function catalogDef(dao: PostgresDao, id: string, entity: EntityId): Promise<AspectDef> {
+      const found = await dao.loadAspects(id, name, [entity])
+      const def = found.get(entity)?.def ?? (await dao.loadCatalog(id))?.aspectDef(name)
+      assert.ok(def !== undefined)
+      return def
+    }
+
     async function latestDef(dao: PostgresDao): Promise<AspectDef> {
       const def = await dao.loadAspectDef(name)
       assert.ok(def !== null)
@@ -172,7 +181,7 @@ forEachBackend('reliability: online schema operations under load', (backend) => 
       const roll = random.next()
       if (roll < 0.2) {
         const count = (client.counts[k] as bigint) + 1n
-        const def = await latestDef(dao)
+        const def = await catalogDef(dao, id, own(client.index))
         const aspect = createAspect(def, own(client.index), {
           owner: `client ${client.index}`,
           count,
@@ -190,7 +199,7 @@ forEachBackend('reliability: online schema operations under load', (backend) => 
           }
         } else {
           const entity = entityNumber(0x500 + client.index, client.next++)
-          const def = await latestDef(dao)
+          const def = await catalogDef(dao, id, own(client.index))
           const aspect = createAspect(def, entity, { owner: 'extra', count: 1n, tags: ['a', 'b'] })
           if (await write('upsertAspects (new)', () => dao.upsertAspects(id, name, [aspect]))) {
             extras.set(entity, true)
@@ -250,28 +259,39 @@ forEachBackend('reliability: online schema operations under load', (backend) => 
 
     async function runSchema(): Promise<void> {
       let generation = 0
-      const attempt = async (call: () => Promise<unknown>): Promise<boolean> => {
+      const attempt = async (what: string, call: () => Promise<unknown>): Promise<boolean> => {
         try {
           await call()
           return true
         } catch (error) {
           if (isCheapError(error) && error.code === 'CONFLICT') {
             stats.schemaConflicts++
+            // Refusals of the schema call itself (a table holds one version), or a race.
+            const kind = /deadlock/i.test(error.message)
+              ? 'deadlock'
+              : /already mapped|holds one version/.test(error.message)
+                ? 'refused: another version mapped'
+                : 'other'
+            schemaConflictKinds.set(kind, (schemaConflictKinds.get(kind) ?? 0) + 1)
             return false
           }
-          writeFailures.push(`schema operation: ${String(error)}`)
+          writeFailures.push(
+            `${what}: ${String(error)}${error instanceof Error && !isCheapError(error) ? `\n${error.stack ?? ''}` : ''}`,
+          )
           return false
         }
       }
       while (performance.now() < deadline) {
         const roll = random.int(3)
         if (roll === 0) {
-          if (await attempt(() => schemaDao.mapAspectDef(name, { table }))) {
+          if (await attempt('mapAspectDef', () => schemaDao.mapAspectDef(name, { table }))) {
             stats.maps++
-            if (await attempt(() => schemaDao.unmapAspectDef(name))) stats.unmaps++
+            if (await attempt('unmapAspectDef', () => schemaDao.unmapAspectDef(name)))
+              stats.unmaps++
           }
         } else if (roll === 1) {
-          if (await attempt(() => schemaDao.mapAspectDef(name, { table }))) stats.maps++
+          if (await attempt('mapAspectDef', () => schemaDao.mapAspectDef(name, { table })))
+            stats.maps++
         } else {
           // Adds a property, or drops the one added last (a dropped column, when mapped).
           const current = await latestDef(schemaDao)
@@ -286,14 +306,15 @@ forEachBackend('reliability: online schema operations under load', (backend) => 
               ? props.slice(0, -1)
               : [...props, createPropertyDef({ name: `x${++generation}`, type: 'INT' })],
           })
-          if (await attempt(() => schemaDao.evolveAspectDef(next))) stats.evolutions++
+          if (await attempt('evolveAspectDef', () => schemaDao.evolveAspectDef(next)))
+            stats.evolutions++
         }
         await sleep(random.int(onServer ? 30 : 10))
       }
       // Leave the def unmapped half of the time, so both storages get the final checks.
       const mapped = (await schemaDao.aspectTableMappings()).some((m) => m.aspectDefName === name)
       if (mapped && random.next() < 0.5) {
-        if (await attempt(() => schemaDao.unmapAspectDef(name))) stats.unmaps++
+        if (await attempt('unmapAspectDef', () => schemaDao.unmapAspectDef(name))) stats.unmaps++
       }
     }
 
@@ -343,7 +364,7 @@ forEachBackend('reliability: online schema operations under load', (backend) => 
     t.diagnostic(
       `${db.adapter.kind}: ${clientCount} clients, ${Math.round(elapsed)} ms: ${stats.writes} writes acknowledged, ` +
         `${stats.conflicts} CONFLICTs (${[...conflictKinds].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}), ${stats.reads} reads (0 failed); ${stats.maps} maps, ` +
-        `${stats.unmaps} unmaps, ${stats.evolutions} evolutions, ${stats.schemaConflicts} schema CONFLICTs; ` +
+        `${stats.unmaps} unmaps, ${stats.evolutions} evolutions, ${stats.schemaConflicts} schema CONFLICTs (${[...schemaConflictKinds].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}); ` +
         `0 writes lost, 0 orphans, seed ${random.seed}`,
     )
   })

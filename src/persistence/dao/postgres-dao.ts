@@ -644,7 +644,9 @@ export class PostgresDao {
   /**
    * Inserts or replaces aspects in the catalog's AspectMap of `aspectDef` (which must exist): new
    * ones are appended, existing ones replaced in place. Every aspect's def must be the version
-   * the catalog stores, else a `CheapValidationError` `WRONG_ASPECT_DEF`.
+   * the catalog stores: another stored version of it (one an `evolveAspectDef` moved the catalog
+   * away from, say) is a retryable `CheapConflictError`, any other def a `CheapValidationError`
+   * `WRONG_ASPECT_DEF`.
    */
   async upsertAspects<D extends AspectDef>(
     catalogId: string,
