@@ -175,7 +175,7 @@ describeOnServer('online schema operations (issue 19, needs concurrent sessions)
     const def = personDef()
     const catalog = personCatalog(def, 2000)
     await dao.saveCatalog(catalog)
-    const cycles = budget(15)
+    const cycles = budget(10)
     const mapper = new PostgresDao(second)
     const readers = await Promise.all(
       [0, 1, 2].map(async (i) => new PostgresDao(await otherAdapter(db, `reader-${i}`, 1))),
