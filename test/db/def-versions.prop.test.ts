@@ -6,7 +6,7 @@
  * CheapConflictError and nothing anywhere changed.
  */
 import assert from 'node:assert/strict'
-import { after, before, it } from 'node:test'
+import { after, afterEach, before, it } from 'node:test'
 import fc from 'fast-check'
 import { v4 as uuidV4 } from 'uuid'
 import { isCheapError } from '../../src/errors.ts'
@@ -30,6 +30,7 @@ import { buildPropertyDef, nameArb, propertyTypeArb } from '../support/def-arbit
 import type { PropertyDefPlan } from '../support/def-arbitraries.ts'
 import { assertProperty } from '../support/fast-check.ts'
 import { forEachBackend, type TestDatabase } from './backends.ts'
+import { assertNoOrphans } from '../support/integrity.ts'
 
 // CI runs 100 per backend (CHEAP_FC_RUNS overrides).
 const RUNS = 100
@@ -174,6 +175,9 @@ forEachBackend('AspectDef versions: no write to one catalog changes another', (b
   let db: TestDatabase
   before(async () => {
     db = await backend.open()
+  })
+  afterEach(async () => {
+    await assertNoOrphans(db.adapter.db)
   })
   after(async () => db.close())
 

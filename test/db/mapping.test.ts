@@ -380,6 +380,50 @@ forEachBackend('dedicated aspect tables', (backend) => {
     )
   })
 
+  it('moves a table along with evolveAspectDef when it holds a version no catalog is on', async () => {
+    await db.reset()
+    const flags = { canAddProperties: true, canRemoveProperties: true }
+    const a = createPropertyDef({ name: 'a', type: 'STR' })
+    const v1 = createAspectDef({ name: 'unused.latest', properties: [a], ...flags })
+    const id = newEntityId()
+    const holder = createCatalog()
+    holder.extend(v1).add(createAspect(v1, id, { a: 'x' }))
+    await dao.saveCatalog(holder)
+    // Version 2 is stored by a catalog that is then deleted: the latest version, used by none.
+    const v2 = createAspectDef({
+      name: v1.name,
+      globalId: v1.globalId,
+      properties: [a, createPropertyDef({ name: 'b', type: 'INT' })],
+      ...flags,
+    })
+    const passing = createCatalog()
+    passing.extend(v2)
+    await dao.saveCatalog(passing)
+    await dao.deleteCatalog(passing.globalId)
+    const table = tableName()
+    await dao.mapAspectDef(v1.name, { table }) // by name: the latest version, 2
+    const v3 = createAspectDef({
+      name: v1.name,
+      globalId: v1.globalId,
+      properties: [a, createPropertyDef({ name: 'c', type: 'BLN' })],
+      ...flags,
+    })
+    const evolved = await dao.evolveAspectDef(v3)
+    assert.deepEqual(
+      evolved.catalogs.map((c) => [c.catalogId, c.fromVersion]),
+      [[holder.globalId, 1]],
+    )
+    const mapping = (await dao.aspectTableMappings()).find((m) => m.table === table)
+    assert.equal(mapping?.version, evolved.version)
+    assert.deepEqual([...(mapping?.columns.keys() ?? [])], ['a', 'c'])
+    assert.equal(await count(db, table), 1, "the holder's aspect moved into the table")
+    const loaded = await dao.loadCatalog(holder.globalId)
+    assert.equal(loaded?.aspects(v1.name)?.get(id)?.get('a'), 'x')
+    assert.deepEqual(await dao.findEntities(holder.globalId, v1.name, (p) => p('c').isAbsent()), [
+      id,
+    ])
+  })
+
   it('routes the partial calls (upsertAspects, loadAspects) through the dedicated table', async () => {
     await db.reset()
     const def = simpleDef()

@@ -10,7 +10,7 @@
  * CHEAP_RELIABILITY_SCALE scales the running time; CHEAP_RELIABILITY_SEED replays a run.
  */
 import assert from 'node:assert/strict'
-import { after, before, it } from 'node:test'
+import { after, afterEach, before, it } from 'node:test'
 import { sql } from 'kysely'
 import { v4 as uuidV4 } from 'uuid'
 import { CheapConflictError, isCheapError } from '../../src/errors.ts'
@@ -27,6 +27,7 @@ import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
 import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { PG_TEST_URL, forEachBackend, type TestDatabase } from '../db/backends.ts'
 import { Random, budget, entityNumber, raw, sleep } from './support.ts'
+import { assertNoOrphans } from '../support/integrity.ts'
 
 const CLIENTS = 8
 const CATALOGS = 3
@@ -83,6 +84,9 @@ forEachBackend('reliability: concurrent clients', (backend) => {
   const adapters: PostgresAdapter[] = []
   before(async () => {
     db = await backend.open()
+  })
+  afterEach(async () => {
+    await assertNoOrphans(db.adapter.db)
   })
   after(async () => {
     for (const a of adapters) await a.close()

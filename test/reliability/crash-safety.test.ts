@@ -12,7 +12,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
-import { after, before, it } from 'node:test'
+import { after, afterEach, before, it } from 'node:test'
 import { sql } from 'kysely'
 import { CheapError } from '../../src/errors.ts'
 import { catalogFromJson, catalogToJson } from '../../src/json/index.ts'
@@ -34,6 +34,7 @@ import {
   sleep,
   type DatabaseFingerprint,
 } from './support.ts'
+import { assertNoOrphans } from '../support/integrity.ts'
 
 const ENTITIES = 2000
 /** A new catalog this big is written with COPY on the server (COPY_MIN_ROWS rows a table). */
@@ -64,6 +65,9 @@ describeOnServer('reliability: crash safety', (url) => {
     const catalog = buildBigCatalog(def, ENTITIES)
     catalogId = catalog.globalId
     await dao.saveCatalog(catalog)
+  })
+  afterEach(async () => {
+    await assertNoOrphans(victim.db)
   })
   after(async () => {
     try {

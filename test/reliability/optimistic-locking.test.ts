@@ -5,7 +5,7 @@
  * catalog never lose an update; the revision log stays consistent.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, it } from 'node:test'
+import { after, afterEach, before, beforeEach, it } from 'node:test'
 import fc from 'fast-check'
 import { sql } from 'kysely'
 import { v4 as uuidV4 } from 'uuid'
@@ -26,6 +26,7 @@ import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { forEachBackend, type TestDatabase } from '../db/backends.ts'
 import { assertProperty } from '../support/fast-check.ts'
 import { assertSameFingerprint, entityNumber, fingerprint, raw, rejectsWith } from './support.ts'
+import { assertNoOrphans } from '../support/integrity.ts'
 
 function counterDef(): AspectDef {
   return createAspectDef({
@@ -104,6 +105,9 @@ forEachBackend('reliability: optimistic concurrency', (backend) => {
     await db.close()
   })
   beforeEach(async () => db.reset())
+  afterEach(async () => {
+    await assertNoOrphans(db.adapter.db)
+  })
 
   it('a stale save fails with CONFLICT, changes nothing, and succeeds with force', async () => {
     const def = counterDef()

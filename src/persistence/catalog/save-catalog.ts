@@ -24,6 +24,7 @@ import {
   type DefVersionCache,
   type StoredVersion,
 } from '../store/def-versions.ts'
+import { checkPinsLocked, lockCatalogDefs, retryOnPinsChanged } from '../store/catalog-lock.ts'
 import { dedicatedTablesOf, type DedicatedTable } from '../store/dedicated/table.ts'
 import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
 import { CONTENT_TABLES, ENTITY, entitiesOf, writeContents } from '../store/hierarchy-rows.ts'
@@ -109,51 +110,61 @@ export async function saveCatalog(
     if (stored !== expected) throw staleError(catalog, stored, expected)
     return { revision: state.revision, mode: 'incremental', rowsWritten: 0, unchanged: true }
   }
-  return ctx.db.transaction().execute(async (trx) => {
-    // AspectDefs first (their locks come before the catalog's, docs/LOCKING.md).
-    const resolved = await resolveDefs(trx, [...catalog.aspectDefs()], ctx.versions)
-    let locked = await trx
-      .selectFrom('catalog')
-      .select(['revision', 'next_aspect_id', 'next_hierarchy_id', notExpired().as('live')])
-      .where('catalog_id', '=', catalog.globalId)
-      .forUpdate()
-      .executeTakeFirst()
-    if (locked !== undefined && !locked.live) {
-      // An expired catalog is absent (purged or not): this save inserts a new one in its place.
-      await trx.deleteFrom('catalog').where('catalog_id', '=', catalog.globalId).execute()
-      locked = undefined
-    }
-    const stored = locked?.revision
-    const expected = options.expectedRevision ?? state?.revision
-    if (options.force !== true && stored !== expected) throw staleError(catalog, stored, expected)
-    if (stored === undefined && plan.mode !== 'insert') plan = fullPlan(catalog, 'insert')
-    else if (stored !== undefined && (plan.mode === 'insert' || stored !== state?.revision))
-      plan = fullPlan(catalog, 'full')
-    const versionOf = (def: AspectDef): StoredVersion =>
-      (resolved.get(def) as { stored: StoredVersion }).stored
-    if (stored !== undefined) plan = await checkPins(trx, catalog, plan, versionOf, ctx.versions)
-    validatePlan(plan)
-    const writer = new PlanWriter(trx, ctx.copyIn, catalog, plan, versionOf)
-    const revision = (stored ?? 0n) + 1n
-    const written = await writer.write(revision, locked)
-    if (expiry.kind !== 'keep') {
-      await trx
-        .updateTable('catalog')
-        .set({ expires_at: expiryValue(expiry) })
+  return retryOnPinsChanged(catalog.globalId, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      // AspectDefs first (their locks come before the catalog's, docs/LOCKING.md): the defs this
+      // catalog uses and those the stored one uses, whose values a replacing save deletes.
+      const defs = [...catalog.aspectDefs()]
+      const lockedDefs = await lockCatalogDefs(
+        trx,
+        catalog.globalId,
+        defs.map((d) => d.name),
+      )
+      const resolved = await resolveDefs(trx, defs, ctx.versions)
+      let locked = await trx
+        .selectFrom('catalog')
+        .select(['revision', 'next_aspect_id', 'next_hierarchy_id', notExpired().as('live')])
         .where('catalog_id', '=', catalog.globalId)
+        .forUpdate()
+        .executeTakeFirst()
+      if (locked !== undefined) await checkPinsLocked(trx, catalog.globalId, lockedDefs)
+      if (locked !== undefined && !locked.live) {
+        // An expired catalog is absent (purged or not): this save inserts a new one in its place.
+        await trx.deleteFrom('catalog').where('catalog_id', '=', catalog.globalId).execute()
+        locked = undefined
+      }
+      const stored = locked?.revision
+      const expected = options.expectedRevision ?? state?.revision
+      if (options.force !== true && stored !== expected) throw staleError(catalog, stored, expected)
+      if (stored === undefined && plan.mode !== 'insert') plan = fullPlan(catalog, 'insert')
+      else if (stored !== undefined && (plan.mode === 'insert' || stored !== state?.revision))
+        plan = fullPlan(catalog, 'full')
+      const versionOf = (def: AspectDef): StoredVersion =>
+        (resolved.get(def) as { stored: StoredVersion }).stored
+      if (stored !== undefined) plan = await checkPins(trx, catalog, plan, versionOf, ctx.versions)
+      validatePlan(plan)
+      const writer = new PlanWriter(trx, ctx.copyIn, catalog, plan, versionOf)
+      const revision = (stored ?? 0n) + 1n
+      const written = await writer.write(revision, locked)
+      if (expiry.kind !== 'keep') {
+        await trx
+          .updateTable('catalog')
+          .set({ expires_at: expiryValue(expiry) })
+          .where('catalog_id', '=', catalog.globalId)
+          .execute()
+      }
+      await trx
+        .insertInto('catalog_revision')
+        .values({
+          catalog_id: catalog.globalId,
+          revision,
+          operation: plan.mode === 'incremental' ? 'incremental' : 'save',
+          rows_written: BigInt(written),
+        })
         .execute()
-    }
-    await trx
-      .insertInto('catalog_revision')
-      .values({
-        catalog_id: catalog.globalId,
-        revision,
-        operation: plan.mode === 'incremental' ? 'incremental' : 'save',
-        rows_written: BigInt(written),
-      })
-      .execute()
-    return { revision, mode: plan.mode, rowsWritten: written, unchanged: false }
-  })
+      return { revision, mode: plan.mode, rowsWritten: written, unchanged: false }
+    }),
+  )
 }
 
 async function revisionOf(db: Db, catalogId: string): Promise<bigint | undefined> {

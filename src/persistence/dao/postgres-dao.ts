@@ -75,7 +75,7 @@ import {
 import type { Where } from '../query/predicate.ts'
 import { quoteIdentifier } from '../schema/identifiers.ts'
 import { TABLE_NAMES, TABLES } from '../schema/tables.ts'
-import { lockDefsByName } from '../store/catalog-lock.ts'
+import { checkPinsLocked, lockCatalogDefs, retryOnPinsChanged } from '../store/catalog-lock.ts'
 import { loadVersions, versionIn } from '../store/def-versions.ts'
 import { readMappings } from '../store/dedicated/table.ts'
 import { readStats, type StatsOptions, type StoreStats } from './stats.ts'
@@ -252,23 +252,24 @@ export class PostgresDao {
   async deleteCatalog(catalogId: string): Promise<boolean> {
     checkUuid('catalog id', catalogId)
     return this.#run(`deleting catalog ${catalogId}`, () =>
-      this.#db.transaction().execute(async (trx) => {
-        const defs = await trx
-          .selectFrom('catalog_aspect_def as p')
-          .innerJoin('aspect_def as d', 'd.aspect_def_id', 'p.aspect_def_id')
-          .select('d.name')
-          .where('p.catalog_id', '=', catalogId)
-          .execute()
-        await lockDefsByName(
-          trx,
-          defs.map((d) => d.name),
-        )
-        const result = await trx
-          .deleteFrom('catalog')
-          .where('catalog_id', '=', catalogId)
-          .executeTakeFirst()
-        return result.numDeletedRows > 0n
-      }),
+      retryOnPinsChanged(catalogId, () =>
+        this.#db.transaction().execute(async (trx) => {
+          const defs = await lockCatalogDefs(trx, catalogId, [])
+          const row = await trx
+            .selectFrom('catalog')
+            .select('catalog_id')
+            .where('catalog_id', '=', catalogId)
+            .forUpdate()
+            .executeTakeFirst()
+          if (row === undefined) return false
+          await checkPinsLocked(trx, catalogId, defs)
+          const result = await trx
+            .deleteFrom('catalog')
+            .where('catalog_id', '=', catalogId)
+            .executeTakeFirst()
+          return result.numDeletedRows > 0n
+        }),
+      ),
     )
   }
 
@@ -371,21 +372,20 @@ export class PostgresDao {
       const deleted = await this.#run('purging expired catalogs', () =>
         this.#db.transaction().execute(async (trx) => {
           // The defs' data locks come before the catalogs' (docs/LOCKING.md), as in deleteCatalog.
-          const defs = await sql<{ name: string }>`
-            select distinct d.name from aspect_def d
-            join catalog_aspect_def p on p.aspect_def_id = d.aspect_def_id
-            where p.catalog_id in (
-              select catalog_id from catalog where expires_at <= now() order by expires_at limit ${size})`.execute(
-            trx,
-          )
-          await lockDefsByName(
-            trx,
-            defs.rows.map((d) => d.name),
-          )
+          const defs = await sql<{ aspect_def_id: string }>`
+            select aspect_def_id from aspect_def where aspect_def_id in (
+              select p.aspect_def_id from catalog_aspect_def p where p.catalog_id in (
+                select catalog_id from catalog where expires_at <= now() order by expires_at, catalog_id limit ${size}))
+            order by aspect_def_id for key share`.execute(trx)
+          const locked = defs.rows.map((d) => d.aspect_def_id)
+          // Only catalogs all of whose defs this batch holds: one that another batch or a save
+          // changed meanwhile is left to the next batch.
           const result = await sql<{ catalog_id: string }>`
             delete from catalog where catalog_id in (
-              select catalog_id from catalog where expires_at <= now()
-              order by expires_at limit ${size} for update skip locked)
+              select c.catalog_id from catalog c where c.expires_at <= now()
+                and not exists (select 1 from catalog_aspect_def p where p.catalog_id = c.catalog_id
+                  and not (p.aspect_def_id = any(${locked}::uuid[])))
+              order by c.expires_at, c.catalog_id limit ${size} for update skip locked)
             returning catalog_id`.execute(trx)
           return result.rows.length
         }),
@@ -644,7 +644,9 @@ export class PostgresDao {
   /**
    * Inserts or replaces aspects in the catalog's AspectMap of `aspectDef` (which must exist): new
    * ones are appended, existing ones replaced in place. Every aspect's def must be the version
-   * the catalog stores, else a `CheapValidationError` `WRONG_ASPECT_DEF`.
+   * the catalog stores: another stored version of it (one an `evolveAspectDef` moved the catalog
+   * away from, say) is a retryable `CheapConflictError`, any other def a `CheapValidationError`
+   * `WRONG_ASPECT_DEF`.
    */
   async upsertAspects<D extends AspectDef>(
     catalogId: string,

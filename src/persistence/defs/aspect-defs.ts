@@ -263,9 +263,18 @@ export async function evolveAspectDef(
     pinsQuery = pinsQuery.where('catalog_id', '=', sql<string>`any(${[...wanted]}::uuid[])`)
   }
   const pins = await pinsQuery.execute()
+  const mappings = await readMappings(trx, { defIds: [def.globalId] })
+  const mapping = mappings[0]
+  // The mapped version too: a def mapped by name maps its latest version, which no catalog
+  // may be on (they can be on an older one), and its table still moves along.
   const fromVersions = await loadVersions(
     trx,
-    [...new Set(pins.map((p) => p.version))].map((version) => ({ defId: def.globalId, version })),
+    [
+      ...new Set([
+        ...pins.map((p) => p.version),
+        ...(mapping === undefined || mapping.isReadOnly ? [] : [mapping.version]),
+      ]),
+    ].map((version) => ({ defId: def.globalId, version })),
     cache,
   )
   const added = new Set<string>()
@@ -296,8 +305,6 @@ export async function evolveAspectDef(
     for (const n of change.redefined) redefined.add(n)
     await checkValuesFit(trx, def, from, catalogs)
   }
-  const mappings = await readMappings(trx, { defIds: [def.globalId] })
-  const mapping = mappings[0]
   if (mapping !== undefined && !mapping.isReadOnly && mapping.version !== target.version) {
     const onMapped = await trx
       .selectFrom('catalog_aspect_def')

@@ -18,6 +18,7 @@ import {
   readTableColumns,
   resetConstraints,
 } from './dedicated-ddl.ts'
+import { lockDefForSchemaChange } from '../store/catalog-lock.ts'
 import { deleteMapping, insertMapping } from './mapping-store.ts'
 import { moveIntoTable, moveOutOfTable } from './move-values.ts'
 
@@ -97,20 +98,7 @@ export function describeMapping(
   }
 }
 
-/**
- * Takes the schema-operation lock of a def: its identity row `FOR UPDATE`, which waits for every
- * writer of the def's data (they hold `FOR KEY SHARE`) and keeps new ones out until this
- * transaction ends (docs/LOCKING.md). Returns the def's id, or undefined when none is named so.
- */
-export async function lockDefForSchemaChange(trx: Db, name: string): Promise<string | undefined> {
-  const row = await trx
-    .selectFrom('aspect_def')
-    .select('aspect_def_id')
-    .where('name', '=', name)
-    .forUpdate()
-    .executeTakeFirst()
-  return row?.aspect_def_id
-}
+export { lockDefForSchemaChange } from '../store/catalog-lock.ts'
 
 /** The latest stored version of a def. */
 export async function latestVersion(

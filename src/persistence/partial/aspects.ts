@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
-import { CheapValidationError } from '../../errors.ts'
+import { CheapConflictError, CheapValidationError } from '../../errors.ts'
 import { Aspect, checkRequiredProperties, isRequired } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import { checkUuid, toEntityId, type EntityId } from '../../model/entity.ts'
@@ -73,7 +73,8 @@ export async function loadAspects<D extends AspectDef>(
   const ids = [...new Set(checkEntityIds('loadAspects', entityIds))]
   return readOnlySnapshot(db, async (trx) => {
     const version = await storedMapVersion(trx, catalogId, name, 'loadAspects', cache)
-    if (def !== undefined && !version.matches(def)) throw wrongStoredDef('loadAspects', catalogId, def, version)
+    if (def !== undefined && !version.matches(def))
+      throw wrongStoredDef('loadAspects', catalogId, def, version)
     if (ids.length === 0) return new Map<EntityId, Aspect<D>>()
     return readAspectsOf(trx, catalogId, version, (def ?? version.toAspectDef()) as D, ids)
   })
@@ -102,7 +103,9 @@ function checkAspects(name: string, aspects: Iterable<Aspect>): Aspect[] {
     if (def !== first) {
       if (def.name !== name || (first !== undefined && !def.equals(first))) {
         const wanted =
-          first === undefined ? `'${name}'` : `'${name}' (${first.globalId}, as the first aspect of this call)`
+          first === undefined
+            ? `'${name}'`
+            : `'${name}' (${first.globalId}, as the first aspect of this call)`
         throw new CheapValidationError(
           `upsertAspects into '${name}': the aspect of entity ${aspect.entityId} has AspectDef '${def.name}' (${def.globalId}), not ${wanted}`,
           { reason: 'WRONG_ASPECT_DEF', aspectDefName: name },
@@ -123,7 +126,9 @@ function checkAspects(name: string, aspects: Iterable<Aspect>): Aspect[] {
  * Inserts or replaces aspects in the catalog's AspectMap of `aspectDef` (which must exist), in
  * one transaction, set-based: new aspects are appended to the map, existing ones replaced in
  * place (position kept, values replaced exactly: absent, null, value, lists). Every aspect's def
- * must equal the version the catalog stores, else a CheapValidationError `WRONG_ASPECT_DEF`.
+ * must equal the version the catalog stores: another stored version of the def is a
+ * CheapConflictError (a race with evolveAspectDef), any other def a CheapValidationError
+ * `WRONG_ASPECT_DEF`.
  */
 export async function upsertAspects<D extends AspectDef>(
   db: Db,
@@ -141,6 +146,14 @@ export async function upsertAspects<D extends AspectDef>(
     if (passed !== undefined && !version.matches(passed))
       throw wrongStoredDef('upsertAspects', catalogId, passed, version)
     if (def !== undefined && !version.matches(def)) {
+      if (await isOtherStoredVersion(trx, def)) {
+        // Built with another stored version, typically the one the catalog was on before an
+        // evolveAspectDef moved it: a race with a schema operation, not a malformed argument.
+        throw new CheapConflictError(
+          `upsertAspects into '${name}' of catalog ${catalogId}: the aspects were built with another stored version of the AspectDef (hash ${def.hash()}); the catalog is on version ${version.version} (evolveAspectDef may have moved it meanwhile); build the aspects with that version (the def of the catalog's AspectMap) and try again`,
+          { aspectDefName: name, storedHash: version.hash, newHash: def.hash() },
+        )
+      }
       throw new CheapValidationError(
         `upsertAspects into '${name}' of catalog ${catalogId}: the aspects' AspectDef (${def.globalId}, hash ${def.hash()}) differs from the stored one (version ${version.version}, ${version.defId}, hash ${version.hash}); load the stored def (loadAspectDef) and build the aspects with it`,
         { reason: 'WRONG_ASPECT_DEF', aspectDefName: name },
@@ -153,6 +166,17 @@ export async function upsertAspects<D extends AspectDef>(
       rowsWritten: written.rows,
     }
   })
+}
+
+/** Whether `def` is a stored version of its def identity (not the one a catalog is on). */
+async function isOtherStoredVersion(trx: Trx, def: AspectDef): Promise<boolean> {
+  const row = await trx
+    .selectFrom('aspect_def_version')
+    .select('version')
+    .where('aspect_def_id', '=', def.globalId)
+    .where('hash_version', '=', def.hash())
+    .executeTakeFirst()
+  return row !== undefined
 }
 
 /**
@@ -183,10 +207,26 @@ async function writeAspectsOf(
     [{ version, aspects: replaced, ids: replaced.map((a) => existing.get(a.entityId) as number) }],
     storage,
   )
-  const fresh: AspectSlice = { version, aspects: added, ids: added.map((_, i) => firstAspectId + i) }
-  rows += await writeRows(trx, ENTITY, catalogId, added.map((a) => [a.entityId]), 'upsert-keep')
+  const fresh: AspectSlice = {
+    version,
+    aspects: added,
+    ids: added.map((_, i) => firstAspectId + i),
+  }
+  rows += await writeRows(
+    trx,
+    ENTITY,
+    catalogId,
+    added.map((a) => [a.entityId]),
+    'upsert-keep',
+  )
   // A new aspect goes at the end of its map: its id, larger than every stored position.
-  rows += await writeRows(trx, ASPECT, catalogId, aspectRows([fresh], (s, i) => s.ids[i] as number), 'insert')
+  rows += await writeRows(
+    trx,
+    ASPECT,
+    catalogId,
+    aspectRows([fresh], (s, i) => s.ids[i] as number),
+    'insert',
+  )
   rows += await writeAspectValues(trx, catalogId, [fresh], storage, 'insert')
   return { inserted: added.length, rows }
 }

@@ -12,7 +12,7 @@ import {
   wrongStoredDef,
 } from '../store/aspect-maps.ts'
 import type { CheapDatabase } from '../schema/database.ts'
-import { readOnlySnapshot } from '../store/catalog-lock.ts'
+import { lockDefForSchemaChange, readOnlySnapshot } from '../store/catalog-lock.ts'
 import { codecOf } from '../store/codecs/index.ts'
 import {
   generationOf,
@@ -195,6 +195,20 @@ export async function explainFindEntities<D extends AspectDef>(
  * text and BLB values. The name is derived from table and slot, so the call is idempotent.
  */
 export async function indexProperty(
+  db: Db,
+  cache: DefVersionCache,
+  aspectDefName: string,
+  propertyName: string,
+): Promise<IndexPropertyResult> {
+  // A schema operation: under the def's exclusive lock, so the storage it indexes cannot move
+  // (map, unmap) or be dropped while the index is built (docs/LOCKING.md).
+  return db.transaction().execute(async (trx) => {
+    await lockDefForSchemaChange(trx, aspectDefName)
+    return indexPropertyLocked(trx, cache, aspectDefName, propertyName)
+  })
+}
+
+async function indexPropertyLocked(
   db: Db,
   cache: DefVersionCache,
   aspectDefName: string,

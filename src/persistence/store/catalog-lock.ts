@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { CheapNotFoundError, CheapValidationError } from '../../errors.ts'
+import { CheapConflictError, CheapNotFoundError, CheapValidationError } from '../../errors.ts'
 import { HIERARCHY_TYPES, type HierarchyTypeCode } from '../../model/hierarchy/hierarchy-type.ts'
 import { withArticle } from '../../model/names.ts'
 import type { Transaction } from 'kysely'
@@ -31,6 +31,96 @@ export async function lockDefsByName(trx: Executor, names: readonly string[]): P
   await sql`select 1 from aspect_def where name = any(${[...names]}::text[]) order by aspect_def_id for key share`.execute(
     trx,
   )
+}
+
+/**
+ * Share-locks, in one statement and in id order, the defs named `names` and every def the
+ * stored catalog `catalogId` is pinned to: a writer that replaces or deletes a catalog deletes
+ * the values of defs it no longer names too, so it must hold those defs' data locks as well.
+ * Returns the ids locked; check them with {@link checkPinsLocked} once the catalog row is
+ * locked. One ordered statement, never two: two writers taking share locks in different orders
+ * could each queue behind a schema operation waiting for the other (docs/LOCKING.md).
+ */
+export async function lockCatalogDefs(
+  trx: Executor,
+  catalogId: string,
+  names: readonly string[],
+): Promise<ReadonlySet<string>> {
+  const rows = await sql<{ aspect_def_id: string }>`select aspect_def_id from aspect_def
+    where name = any(${[...names]}::text[])
+      or aspect_def_id in (select aspect_def_id from catalog_aspect_def where catalog_id = ${catalogId}::uuid)
+    order by aspect_def_id for key share`.execute(trx)
+  return new Set(rows.rows.map((r) => r.aspect_def_id))
+}
+
+/**
+ * Thrown inside a writer's transaction when the catalog, once its row was locked, turns out to
+ * be pinned to a def whose data lock the writer does not hold (another writer added the def
+ * between the two statements). Never leaves this module's callers: {@link retryOnPinsChanged}
+ * rolls back and runs the writer again, which then locks that def too.
+ */
+export class PinsChanged extends Error {
+  constructor(catalogId: string) {
+    super(`internal: the AspectDefs of catalog ${catalogId} changed while its writer locked them`)
+  }
+}
+
+/**
+ * With the catalog row locked (its pins cannot change any more), checks that every def it is
+ * pinned to is among `locked`; throws {@link PinsChanged} otherwise.
+ */
+export async function checkPinsLocked(
+  trx: Executor,
+  catalogId: string,
+  locked: ReadonlySet<string>,
+): Promise<void> {
+  const rows = await sql<{ aspect_def_id: string }>`select aspect_def_id from catalog_aspect_def
+    where catalog_id = ${catalogId}::uuid and not (aspect_def_id = any(${[...locked]}::uuid[]))
+    limit 1`.execute(trx)
+  if (rows.rows.length > 0) throw new PinsChanged(catalogId)
+}
+
+/** How often a writer is run again when the catalog's defs changed under it. */
+const PIN_ATTEMPTS = 5
+
+/**
+ * Runs `write` (one transaction), again when it threw {@link PinsChanged}; after
+ * {@link PIN_ATTEMPTS} such attempts, a retryable {@link CheapConflictError}.
+ */
+export async function retryOnPinsChanged<R>(
+  catalogId: string,
+  write: () => Promise<R>,
+): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write()
+    } catch (error) {
+      if (!(error instanceof PinsChanged)) throw error
+      if (attempt >= PIN_ATTEMPTS) {
+        throw new CheapConflictError(
+          `catalog ${catalogId} kept gaining AspectDefs from other writers while this call locked them (${PIN_ATTEMPTS} attempts); try again`,
+        )
+      }
+    }
+  }
+}
+
+/**
+ * Takes the schema-operation lock of a def: its identity row `FOR UPDATE`, which waits for every
+ * writer of the def's data (they hold `FOR KEY SHARE`) and keeps new ones out until this
+ * transaction ends (docs/LOCKING.md). Returns the def's id, or undefined when none is named so.
+ */
+export async function lockDefForSchemaChange(
+  trx: Executor,
+  name: string,
+): Promise<string | undefined> {
+  const row = await trx
+    .selectFrom('aspect_def')
+    .select('aspect_def_id')
+    .where('name', '=', name)
+    .forUpdate()
+    .executeTakeFirst()
+  return row?.aspect_def_id
 }
 
 /** What a partial write returns to {@link partialWrite}: its result and the rows it touched. */
@@ -106,8 +196,12 @@ const READ_ATTEMPTS = 5
  * whose snapshot still saw a dedicated table that an unmapAspectDef dropped before the read got
  * to it (SQLSTATE 42P01 on a table the snapshot's own mappings name) is run again in a new
  * snapshot, which sees the values where they are now: a read never fails because of a schema
- * operation (docs/LOCKING.md). The catalog is not checked here: {@link requireHierarchy} tells a
- * missing catalog from a missing hierarchy.
+ * operation (docs/LOCKING.md). So is one whose snapshot's version of a def names a dedicated
+ * column an evolveAspectDef dropped meanwhile (42703), and one PostgreSQL chose as a deadlock
+ * victim (reads take no row locks, so that is a safety net, not an expected path). After {@link READ_ATTEMPTS} such
+ * failures in a row the read gives up with a retryable CheapConflictError, never a
+ * SCHEMA_MISMATCH that would send the user to createSchema. The catalog is not checked here:
+ * {@link requireHierarchy} tells a missing catalog from a missing hierarchy.
  */
 export async function readOnlySnapshot<R>(
   db: Executor,
@@ -121,18 +215,37 @@ export async function readOnlySnapshot<R>(
         .setAccessMode('read only')
         .execute(body)
     } catch (error) {
-      if (attempt >= READ_ATTEMPTS || !isDroppedDedicatedTable(error)) throw error
+      const droppedColumn = sqlState(error) === '42703'
+      if (!isDroppedDedicatedTable(error) && !isDeadlock(error) && !droppedColumn) throw error
+      if (attempt >= READ_ATTEMPTS) {
+        // A column that stays missing in fresh snapshots is not a race: report it as it is.
+        if (droppedColumn) throw error
+        throw new CheapConflictError(
+          `the storage of an AspectDef kept changing under this read (mapped, unmapped or dropped by other sessions, ${READ_ATTEMPTS} attempts); try again`,
+          { cause: error },
+        )
+      }
     }
   }
 }
 
+function sqlState(error: unknown): unknown {
+  return typeof error === 'object' && error !== null
+    ? (error as { code?: unknown }).code
+    : undefined
+}
+
 /** 42P01 (undefined_table) naming a table other than ours: a dedicated table dropped meanwhile. */
 function isDroppedDedicatedTable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false
-  const { code, message } = error as { code?: unknown; message?: unknown }
-  if (code !== '42P01' || typeof message !== 'string') return false
+  if (sqlState(error) !== '42P01') return false
+  const message = (error as { message?: unknown }).message
+  if (typeof message !== 'string') return false
   const table = /relation "(?:[^"]+\.)?([^"]+)" does not exist/.exec(message)?.[1]
   return table !== undefined && !(table in TABLES)
+}
+
+function isDeadlock(error: unknown): boolean {
+  return sqlState(error) === '40P01'
 }
 
 export function catalogNotFound(catalogId: string): CheapNotFoundError {
