@@ -117,8 +117,14 @@ export {
   type ScalarOps,
   type TextOp,
   type TextOps,
+  type FullTextOps,
+  DEFAULT_TEXT_SEARCH_LANGUAGE,
   type Where,
   type WhereBuilder,
 } from './persistence/query/predicate.ts'
-export { matchesPredicate } from './persistence/query/evaluate.ts'
-export type { FindEntitiesOptions, IndexPropertyResult } from './persistence/query/find-entities.ts'
+export { matchesPredicate, type TextSearch } from './persistence/query/evaluate.ts'
+export type {
+  FindEntitiesOptions,
+  IndexPropertyOptions,
+  IndexPropertyResult,
+} from './persistence/query/find-entities.ts'

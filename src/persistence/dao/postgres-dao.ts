@@ -66,10 +66,12 @@ import {
 } from '../partial/membership.ts'
 import { addTreeNodes, removeTreeNodes, type TreeNodeInput } from '../partial/tree.ts'
 import {
+  evaluatePredicate,
   explainFindEntities,
   findEntities,
   indexProperty,
   type FindEntitiesOptions,
+  type IndexPropertyOptions,
   type IndexPropertyResult,
 } from '../query/find-entities.ts'
 import type { Where } from '../query/predicate.ts'
@@ -602,12 +604,29 @@ export class PostgresDao {
   /**
    * Creates (idempotently) the index that makes {@link findEntities} predicates and `orderBy`
    * on one property fast: a partial index on the property's value table, or a B-tree (GIN for a
-   * multivalued property) on the dedicated table's column.
+   * multivalued property) on the dedicated table's column. `{ fullText: { language } }` makes
+   * the GIN index `matches(…, { language })` uses instead.
    */
-  async indexProperty(aspectDefName: string, propertyName: string): Promise<IndexPropertyResult> {
+  async indexProperty(
+    aspectDefName: string,
+    propertyName: string,
+    options: IndexPropertyOptions = {},
+  ): Promise<IndexPropertyResult> {
     return this.#run(`indexing '${aspectDefName}'.'${propertyName}'`, () =>
-      indexProperty(this.#db, this.#versions, aspectDefName, propertyName),
+      indexProperty(this.#db, this.#versions, aspectDefName, propertyName, options),
     )
+  }
+
+  /**
+   * Evaluates `where` on aspects in memory, as {@link findEntities} would in SQL, asking the
+   * database (one statement, no catalog read) only for the full-text answers of `matches` tests,
+   * whose stemming and stop words are PostgreSQL's. One boolean per aspect.
+   */
+  async evaluatePredicate<D extends AspectDef>(
+    aspects: readonly ({ readonly def: D } & Aspect<D>)[],
+    where: Where<D>,
+  ): Promise<boolean[]> {
+    return this.#run('evaluating a predicate', () => evaluatePredicate(this.#db, aspects, where))
   }
 
   // ---- partial access ---------------------------------------------------------------------------
