@@ -122,6 +122,12 @@ export {
   type Where,
   type WhereBuilder,
 } from './persistence/query/predicate.ts'
+export {
+  aspectsJson,
+  type AspectJson,
+  type AspectsJsonOptions,
+  type JsonElementTypes,
+} from './persistence/query/aspects-json.ts'
 export { matchesPredicate, type TextSearch } from './persistence/query/evaluate.ts'
 export type {
   FindEntitiesOptions,

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { CheapConflictError, CheapValidationError } from '../../errors.ts'
+import { CheapConflictError, CheapNotFoundError, CheapValidationError } from '../../errors.ts'
 import type { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import { Catalog } from '../../model/catalog.ts'
@@ -75,6 +75,7 @@ import {
   type IndexPropertyResult,
 } from '../query/find-entities.ts'
 import type { Where } from '../query/predicate.ts'
+import { aspectsJson, type AspectJson, type AspectsJsonOptions } from '../query/aspects-json.ts'
 import { quoteIdentifier } from '../schema/identifiers.ts'
 import { TABLE_NAMES, TABLES } from '../schema/tables.ts'
 import { lockDefsByName } from '../store/catalog-lock.ts'
@@ -615,6 +616,34 @@ export class PostgresDao {
     return this.#run(`indexing '${aspectDefName}'.'${propertyName}'`, () =>
       indexProperty(this.#db, this.#versions, aspectDefName, propertyName, options),
     )
+  }
+
+  /**
+   * The aspects of one AspectDef in a catalog as JSON, computed by the database (the SQL function
+   * `cheap_aspects_json`, which `psql` and BI tools can call too), in AspectMap order; the same
+   * values the catalog JSON writer writes. A missing or expired catalog, or one without the def,
+   * is a `CheapNotFoundError`.
+   */
+  async aspectsJson<D extends AspectDef>(
+    catalogId: string,
+    aspectDef: D | string,
+    options: AspectsJsonOptions = {},
+  ): Promise<{ entityId: EntityId; aspect: AspectJson<D> }[]> {
+    const query = aspectsJson(catalogId, aspectDef, options)
+    const name = typeof aspectDef === 'string' ? aspectDef : aspectDef.name
+    return this.#run(`reading '${name}' of catalog ${catalogId} as JSON`, async () => {
+      try {
+        const { rows } = await query.execute(this.#db)
+        return rows.map((r) => ({ entityId: r.entity_id, aspect: r.aspect }))
+      } catch (error) {
+        if ((error as { code?: unknown } | null)?.code === 'P0002') {
+          throw new CheapNotFoundError(
+            `catalog ${catalogId} has no AspectDef '${name}' (or does not exist, or has expired)`,
+          )
+        }
+        throw error
+      }
+    })
   }
 
   /**

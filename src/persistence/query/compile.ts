@@ -24,7 +24,7 @@ export function fullTextExpression(language: string, ref: string): string {
 
 /** A multivalued column as one document (elements joined by a space) for its GIN index. */
 export function fullTextListExpression(language: string, ref: string): string {
-  return fullTextExpression(language, `array_to_string(${ref}, ' ')`)
+  return fullTextExpression(language, `cheap_list_document(${ref})`)
 }
 
 function tsQuery(leaf: MatchesLeaf): Sql {
@@ -328,7 +328,7 @@ function dedicatedSource(
           // redundant condition is what the list's GIN index (indexProperty) serves.
           const some = sql`exists (select 1 from unnest(${c}) e where ${tsMatch(leaf, sql`e`)})`
           const match = monotone.has(queryKey(leaf))
-            ? sql`(${tsMatch(leaf, sql`array_to_string(${c}, ' ')`)} and ${some})`
+            ? sql`(${tsMatch(leaf, sql`cheap_list_document(${c})`)} and ${some})`
             : some
           return orAbsent(match, defaultSatisfies(leaf, textSearch))
         }
