@@ -46,7 +46,7 @@ BEGIN
       WHEN year < 0 THEN '-' || lpad((-year)::text, 4, '0')
       ELSE lpad(year::text, 4, '0') END
     || to_char(local, '-MM-DD"T"HH24:MI');
-  seconds := extract(second FROM local)::integer;
+  seconds := floor(extract(second FROM local))::integer;
   millis := (floor(extract(microseconds FROM local)) / 1000)::integer % 1000;
   IF seconds <> 0 OR millis <> 0 THEN text_out := text_out || ':' || lpad(seconds::text, 2, '0'); END IF;
   IF millis <> 0 THEN text_out := text_out || '.' || lpad(millis::text, 3, '0'); END IF;
@@ -67,7 +67,8 @@ COMMENT ON FUNCTION cheap_java_date_time(timestamptz, text) IS
 
 -- cheap_json_value_sql: the SQL expression turning a stored value into its JSON form (the JSON
 -- writer's: numbers as numbers, except INT and BGI beyond ±(2^53-1) as strings when asked, so a
--- JavaScript client parses them without loss; non-finite FLT as "NaN"/"Infinity"; DAT as Java
+-- JavaScript client parses them without loss; FLT through its shortest text (to_jsonb(float8)
+-- would round to 15 digits), non-finite ones as "NaN"/"Infinity"; DAT as Java
 -- text; BLB as lower-case hex; UID and text types as strings). `v` is the value, `x` its zone.
 CREATE OR REPLACE FUNCTION cheap_json_value_sql(type text, v text, x text, big_as_text boolean)
 RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -79,7 +80,7 @@ RETURNS text LANGUAGE sql IMMUTABLE AS $$
       THEN format('CASE WHEN %1$s NOT BETWEEN -9007199254740991 AND 9007199254740991 THEN to_jsonb(%1$s::text) ELSE to_jsonb(%1$s) END', v)
       ELSE format('to_jsonb(%s)', v) END
     WHEN 'FLT' THEN format(
-      'CASE WHEN %1$s IN (''NaN'', ''Infinity'', ''-Infinity'') THEN to_jsonb(%1$s::text) ELSE to_jsonb(%1$s) END', v)
+      'CASE WHEN %1$s IN (''NaN'', ''Infinity'', ''-Infinity'') THEN to_jsonb(%1$s::text) ELSE (%1$s::text)::jsonb END', v)
     WHEN 'DAT' THEN format('to_jsonb(cheap_java_date_time(%s, %s))', v, x)
     WHEN 'BLB' THEN format('to_jsonb(encode(%s, ''hex''))', v)
     WHEN 'UID' THEN format('to_jsonb(%s::text)', v)

@@ -29,11 +29,10 @@ export interface JsonElementTypes {
 type PropsOf<D extends AspectDef> = D extends AspectDef<infer Ps> ? Ps : readonly PropertyDef[]
 type JsonOf<P> =
   P extends PropertyDef<string, infer T, infer M, infer N>
-    ?
-        | (true extends M
-            ? JsonElementTypes[T & PropertyTypeCode][]
-            : JsonElementTypes[T & PropertyTypeCode])
-        | (true extends N ? null : true extends M ? null : never)
+    ? | (true extends M
+          ? JsonElementTypes[T & PropertyTypeCode][]
+          : JsonElementTypes[T & PropertyTypeCode])
+      | (true extends N ? null : true extends M ? null : never)
     : unknown
 
 /**
@@ -70,7 +69,8 @@ export function aspectsJson<D extends AspectDef>(
   options: AspectsJsonOptions = {},
 ): RawBuilder<{ entity_id: EntityId; aspect: AspectJson<D> }> {
   checkUuid('catalog id', catalogId)
-  const name = typeof aspectDef === 'string' ? aspectDef : (aspectDef as AspectDef | undefined)?.name
+  const name =
+    typeof aspectDef === 'string' ? aspectDef : (aspectDef as AspectDef | undefined)?.name
   if (typeof name !== 'string') {
     throw new CheapValidationError('aspectsJson needs an AspectDef or its name', {
       reason: 'INVALID_ARGUMENT',
