@@ -224,7 +224,7 @@ async function main(): Promise<void> {
       }
       // The whole map, both ways: model aspects (loadAspects) and JSONB (cheap_aspects_json).
       const ids = [...catalog.extend(def).aspects()].map((a) => a.entityId)
-      const jsonRuns = Math.max(3, Math.min(RUNS, 7))
+      const jsonRuns = Math.max(3, Math.min(RUNS, 5))
       const load = await latency(
         async () => [...(await dao.loadAspects(catalog.globalId, def, ids)).values()],
         jsonRuns,

@@ -197,7 +197,7 @@ interface Source {
   /** True when a value (possibly null) is stored for `prop`: two-valued. */
   present(prop: PropertyDef): Sql
   /** The positive form of a leaf (may be NULL where false is meant; only used un-negated). */
-  leaf(leaf: CheckedLeaf): Sql
+  leaf(leaf: CheckedLeaf, negated: boolean): Sql
   /** For orderBy: the stored value (NULL when absent) and whether it is absent. */
   sortValue(prop: PropertyDef): { readonly joins: Sql; readonly value: Sql; readonly absent: Sql }
   /** For a relevance order: the best `ts_rank` of the effective value(s) (NULL: none). */
@@ -241,7 +241,7 @@ function genericSource(
     present,
     joins: sql``,
     twoValued: true,
-    leaf(leaf) {
+    leaf(leaf, negated) {
       const prop = leaf.prop
       const orAbsent = (match: Sql, when: boolean) =>
         when ? sql`(${match} or not ${present(prop)})` : match
@@ -256,6 +256,18 @@ function genericSource(
           )
         case 'isEmpty':
           return orAbsent(listRows(prop, sql`l.length = 0`), defaultSatisfies(leaf, textSearch))
+        case 'matches':
+          if (!negated && !defaultSatisfies(leaf, textSearch)) {
+            // The GIN index finds few rows, but the planner cannot know how few (a rare word
+            // is estimated at a fixed share of the rows) and would hash-join all the def's
+            // aspects. `= any(array(…))` runs the index search once and probes aspect_pkey.
+            return sql`a.aspect_id = any(array(select v.aspect_id from ${sql.id(codecOf(leaf.prop.type).table)} v where ${key('v', leaf.prop)} and ${valueCondition(leaf, sql`v.value`)}))`
+          }
+          // Negated (the hashed `not in` is right for many rows) or or-absent: as any leaf.
+          return orAbsent(
+            valueRows(prop, (v) => valueCondition(leaf, v)),
+            defaultSatisfies(leaf, textSearch),
+          )
         default:
           // matches: element rows too, so a multivalued property matches when an element does.
           return orAbsent(
@@ -352,7 +364,7 @@ function dedicatedSource(
 function compileNode(node: CheckedNode, source: Source): Sql {
   switch (node.kind) {
     case 'leaf': {
-      const positive = source.leaf(node.leaf)
+      const positive = source.leaf(node.leaf, node.negated)
       if (!node.negated) return positive
       return source.twoValued ? sql`not ${positive}` : sql`not coalesce(${positive}, false)`
     }

@@ -140,7 +140,7 @@ function leafMatches(
 export function valueMatches(
   leaf: CheckedLeaf,
   value: Effective,
-  textSearch?: TextSearch  ,
+  textSearch?: TextSearch,
 ): boolean {
   const type = leaf.prop.type
   switch (leaf.kind) {
@@ -197,7 +197,7 @@ export function valueMatches(
 export function evaluateChecked(
   node: CheckedNode,
   stored: ReadonlyMap<string, PropertyValue>,
-  textSearch?: TextSearch  ,
+  textSearch?: TextSearch,
 ): boolean {
   switch (node.kind) {
     case 'leaf':

@@ -148,6 +148,7 @@ function checkDirection(direction: unknown): 'asc' | 'desc' {
 
 async function compile<D extends AspectDef>(
   db: Db,
+  cache: DefVersionCache,
   resolved: Resolved,
   catalogId: string,
   where: Where<D> | undefined,
@@ -202,6 +203,7 @@ async function compile<D extends AspectDef>(
     await checkLanguagesExist(
       db,
       matches.map((m) => m.leaf.language),
+      cache,
     )
     textSearch = await askTextSearch(db, textSearchesOf(checked as CheckedNode, [new Map()]))
     if (resolved.mapping !== undefined) {
@@ -237,7 +239,7 @@ export async function findEntities<D extends AspectDef>(
   checkUuid('catalog id', catalogId)
   return readOnlySnapshot(db, async (trx) => {
     const resolved = await resolve(trx, cache, catalogId, aspectDef)
-    const query = await compile(trx, resolved, catalogId, where, options)
+    const query = await compile(trx, cache, resolved, catalogId, where, options)
     const ids = (await query.execute(trx)).rows.map((r) => r.entity_id)
     if (options.select !== 'aspects') return ids
     const byEntity = await readAspectsOf(trx, catalogId, resolved.version, resolved.def as D, ids)
@@ -260,7 +262,7 @@ export async function explainFindEntities<D extends AspectDef>(
 ): Promise<string> {
   checkUuid('catalog id', catalogId)
   const resolved = await resolve(db, cache, catalogId, aspectDef)
-  const query = await compile(db, resolved, catalogId, where, options)
+  const query = await compile(db, cache, resolved, catalogId, where, options)
   const rows = await sql<
     Record<string, string>
   >`${sql.raw(analyze ? 'explain (analyze) ' : 'explain ')}${query}`.execute(db)

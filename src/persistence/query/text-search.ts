@@ -5,12 +5,22 @@ import type { TextSearch } from './evaluate.ts'
 
 type Db = Kysely<CheapDatabase>
 
+/** Configurations found to exist, per DAO context (`memo`): a query needs no look-up for them. */
+const KNOWN = new WeakMap<object, Set<string>>()
+
 /**
  * Refuses text search configurations the database does not have (a backend may lack one that
- * another has), before any statement names them.
+ * another has), before any statement names them. With `memo` (an object living as long as the
+ * database connection, e.g. the DAO's def cache) a configuration seen once is not looked up
+ * again: configurations are created with the database and effectively never dropped.
  */
-export async function checkLanguagesExist(db: Db, languages: Iterable<string>): Promise<void> {
-  const wanted = [...new Set(languages)]
+export async function checkLanguagesExist(
+  db: Db,
+  languages: Iterable<string>,
+  memo?: object,
+): Promise<void> {
+  const known = memo === undefined ? undefined : KNOWN.get(memo)
+  const wanted = [...new Set(languages)].filter((l) => known?.has(l) !== true)
   if (wanted.length === 0) return
   const missing = await sql<{
     name: string
@@ -24,6 +34,11 @@ export async function checkLanguagesExist(db: Db, languages: Iterable<string>): 
       `this database has no text search configuration '${first.name}' (see pg_ts_config; 'simple' and 'english' are built in)`,
       { reason: 'INVALID_ARGUMENT' },
     )
+  }
+  if (memo !== undefined) {
+    const set = known ?? new Set<string>()
+    for (const l of wanted) set.add(l)
+    KNOWN.set(memo, set)
   }
 }
 
