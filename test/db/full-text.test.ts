@@ -150,6 +150,15 @@ forEachBackend('matches(): full-text predicates', (backend) => {
       })
       assert.deepEqual(next, [ids['empty']])
 
+      // An absent property ranks by its default's text; every matching row is ranked.
+      const byDefault = await dao.findEntities(
+        catalog.globalId,
+        def,
+        (p) => p('motto').matches('dog or cat'),
+        { orderBy: { relevance: true } },
+      )
+      assert.deepEqual([...byDefault].sort(), expect('runner', 'cat', 'empty', 'clob'))
+
       // The in-memory evaluator gives the same answers with the database's text search.
       const aspects = [...map.aspects()]
       const where = (p: WhereBuilder<Def>) =>

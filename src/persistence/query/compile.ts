@@ -278,8 +278,14 @@ function genericSource(
     },
     rank(leaf) {
       const prop = leaf.prop
-      const best = sql`(select max(${tsRank(leaf, sql`r.value`)}) from ${sql.id(codecOf(prop.type).table)} r where r.catalog_id = a.catalog_id and r.aspect_id = a.aspect_id and r.property_id = ${slot(prop)})`
-      return sql`case when ${present(prop)} then ${best} else ${defaultRank(leaf)} end`
+      // Correlated (only the matching rows are ranked), not the hashed subplan of present().
+      const table = sql.id(codecOf(prop.type).table)
+      const best = sql`(select max(${tsRank(leaf, sql`r.value`)}) from ${table} r where r.catalog_id = a.catalog_id and r.aspect_id = a.aspect_id and r.property_id = ${slot(prop)})`
+      if (!prop.hasDefaultValue || prop.defaultValue === null) return best
+      const stored = prop.isMultivalued
+        ? sql`exists (select 1 from property_list r where r.catalog_id = a.catalog_id and r.aspect_id = a.aspect_id and r.property_id = ${slot(prop)})`
+        : sql`exists (select 1 from ${table} r where r.catalog_id = a.catalog_id and r.aspect_id = a.aspect_id and r.property_id = ${slot(prop)})`
+      return sql`case when ${stored} then ${best} else ${defaultRank(leaf)} end`
     },
     sortValue(prop) {
       return {
