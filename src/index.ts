@@ -117,8 +117,20 @@ export {
   type ScalarOps,
   type TextOp,
   type TextOps,
+  type FullTextOps,
+  DEFAULT_TEXT_SEARCH_LANGUAGE,
   type Where,
   type WhereBuilder,
 } from './persistence/query/predicate.ts'
-export { matchesPredicate } from './persistence/query/evaluate.ts'
-export type { FindEntitiesOptions, IndexPropertyResult } from './persistence/query/find-entities.ts'
+export {
+  aspectsJson,
+  type AspectJson,
+  type AspectsJsonOptions,
+  type JsonElementTypes,
+} from './persistence/query/aspects-json.ts'
+export { matchesPredicate, type TextSearch } from './persistence/query/evaluate.ts'
+export type {
+  FindEntitiesOptions,
+  IndexPropertyOptions,
+  IndexPropertyResult,
+} from './persistence/query/find-entities.ts'

@@ -41,6 +41,14 @@ const EXPECTED: Readonly<Record<string, readonly RegExp[]>> = {
     /^old catalog now has: name, color$/m,
     /^refused: property 'name' of com\.example\.item$/m,
   ],
+  'full-text-and-json.ts': [
+    /^'run', most relevant first: The marathon diaries \| Bread at home$/m,
+    /^phrase and tag: The marathon diaries$/m,
+    /^'the' \(a stop word\) matches: 0$/m,
+    /^in memory agrees: true$/m,
+    /^sql: Running shoes reviewed, views 120$/m,
+    /^typed: views of bread = "1152921504606846976"$/m,
+  ],
   'optimistic-locking.ts': [
     /^first save: revision 2$/m,
     /^second save refused: catalog [0-9a-f-]{36} was changed by another writer/m,

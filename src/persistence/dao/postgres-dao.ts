@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { CheapConflictError, CheapValidationError } from '../../errors.ts'
+import { CheapConflictError, CheapNotFoundError, CheapValidationError } from '../../errors.ts'
 import type { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import { Catalog } from '../../model/catalog.ts'
@@ -66,13 +66,16 @@ import {
 } from '../partial/membership.ts'
 import { addTreeNodes, removeTreeNodes, type TreeNodeInput } from '../partial/tree.ts'
 import {
+  evaluatePredicate,
   explainFindEntities,
   findEntities,
   indexProperty,
   type FindEntitiesOptions,
+  type IndexPropertyOptions,
   type IndexPropertyResult,
 } from '../query/find-entities.ts'
 import type { Where } from '../query/predicate.ts'
+import { aspectsJson, type AspectJson, type AspectsJsonOptions } from '../query/aspects-json.ts'
 import { quoteIdentifier } from '../schema/identifiers.ts'
 import { TABLE_NAMES, TABLES } from '../schema/tables.ts'
 import { checkPinsLocked, lockCatalogDefs, retryOnPinsChanged } from '../store/catalog-lock.ts'
@@ -602,12 +605,57 @@ export class PostgresDao {
   /**
    * Creates (idempotently) the index that makes {@link findEntities} predicates and `orderBy`
    * on one property fast: a partial index on the property's value table, or a B-tree (GIN for a
-   * multivalued property) on the dedicated table's column.
+   * multivalued property) on the dedicated table's column. `{ fullText: { language } }` makes
+   * the GIN index `matches(…, { language })` uses instead.
    */
-  async indexProperty(aspectDefName: string, propertyName: string): Promise<IndexPropertyResult> {
+  async indexProperty(
+    aspectDefName: string,
+    propertyName: string,
+    options: IndexPropertyOptions = {},
+  ): Promise<IndexPropertyResult> {
     return this.#run(`indexing '${aspectDefName}'.'${propertyName}'`, () =>
-      indexProperty(this.#db, this.#versions, aspectDefName, propertyName),
+      indexProperty(this.#db, this.#versions, aspectDefName, propertyName, options),
     )
+  }
+
+  /**
+   * The aspects of one AspectDef in a catalog as JSON, computed by the database (the SQL function
+   * `cheap_aspects_json`, which `psql` and BI tools can call too), in AspectMap order; the same
+   * values the catalog JSON writer writes. A missing or expired catalog, or one without the def,
+   * is a `CheapNotFoundError`.
+   */
+  async aspectsJson<D extends AspectDef>(
+    catalogId: string,
+    aspectDef: D | string,
+    options: AspectsJsonOptions = {},
+  ): Promise<{ entityId: EntityId; aspect: AspectJson<D> }[]> {
+    const query = aspectsJson(catalogId, aspectDef, options)
+    const name = typeof aspectDef === 'string' ? aspectDef : aspectDef.name
+    return this.#run(`reading '${name}' of catalog ${catalogId} as JSON`, async () => {
+      try {
+        const { rows } = await query.execute(this.#db)
+        return rows.map((r) => ({ entityId: r.entity_id, aspect: r.aspect }))
+      } catch (error) {
+        if ((error as { code?: unknown } | null)?.code === 'P0002') {
+          throw new CheapNotFoundError(
+            `catalog ${catalogId} has no AspectDef '${name}' (or does not exist, or has expired)`,
+          )
+        }
+        throw error
+      }
+    })
+  }
+
+  /**
+   * Evaluates `where` on aspects in memory, as {@link findEntities} would in SQL, asking the
+   * database (one statement, no catalog read) only for the full-text answers of `matches` tests,
+   * whose stemming and stop words are PostgreSQL's. One boolean per aspect.
+   */
+  async evaluatePredicate<D extends AspectDef>(
+    aspects: readonly ({ readonly def: D } & Aspect<D>)[],
+    where: Where<D>,
+  ): Promise<boolean[]> {
+    return this.#run('evaluating a predicate', () => evaluatePredicate(this.#db, aspects, where))
   }
 
   // ---- partial access ---------------------------------------------------------------------------

@@ -4,7 +4,39 @@ import type { PropertyDef } from '../../model/property-def.ts'
 import type { ScalarValue } from '../../model/property-type.ts'
 import { validateScalar } from '../../model/values/validate.ts'
 import { codecOf } from '../store/codecs/index.ts'
-import type { CompareOp, NullTest, PredicateNode, TextOp } from './predicate.ts'
+import {
+  DEFAULT_TEXT_SEARCH_LANGUAGE,
+  type CompareOp,
+  type NullTest,
+  type PredicateNode,
+  type TextOp,
+} from './predicate.ts'
+
+/** Types `matches` accepts. */
+const FULL_TEXT_TYPES: ReadonlySet<string> = new Set(['STR', 'TXT', 'CLB'])
+
+/**
+ * A text search configuration name: an unqualified lower-case identifier, because it is written
+ * into SQL as a literal (an index expression must be the same text as the query's).
+ */
+const LANGUAGE_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
+/** The configuration name, or a CheapValidationError naming what is wrong with it. */
+export function checkLanguage(language: unknown, where: string): string {
+  const value = language ?? DEFAULT_TEXT_SEARCH_LANGUAGE
+  if (typeof value !== 'string' || !LANGUAGE_NAME.test(value)) {
+    throw new CheapValidationError(
+      `${where}: a text search language must be a configuration name such as 'english' or 'simple', got ${JSON.stringify(value)}`,
+      { reason: 'INVALID_ARGUMENT' },
+    )
+  }
+  return value
+}
+
+/** Whether `matches` (and a full-text index) applies to the property's type. */
+export function isFullTextType(type: string): boolean {
+  return FULL_TEXT_TYPES.has(type)
+}
 
 /** A predicate leaf resolved against the def: the PropertyDef and canonical values. */
 export type CheckedLeaf =
@@ -24,6 +56,13 @@ export type CheckedLeaf =
     }
   | { readonly kind: 'contains'; readonly prop: PropertyDef; readonly value: ScalarValue }
   | { readonly kind: 'isEmpty'; readonly prop: PropertyDef }
+  | {
+      readonly kind: 'matches'
+      readonly prop: PropertyDef
+      readonly query: string
+      /** A text search configuration name (checked for shape here, for existence by the query). */
+      readonly language: string
+    }
 
 /** A predicate in negation normal form: `not` only directly above a leaf. */
 export type CheckedNode =
@@ -135,6 +174,29 @@ function checkLeaf(
       if (!prop.isMultivalued)
         fail(def, prop.name, 'isEmpty() needs a multivalued property', 'INVALID_ARGUMENT')
       return { leaf: { kind: 'isEmpty', prop }, negated: false }
+    case 'matches':
+      if (!isFullTextType(prop.type)) {
+        fail(
+          def,
+          prop.name,
+          `matches() needs a STR, TXT or CLB property, not ${prop.type}`,
+          'WRONG_TYPE',
+        )
+      }
+      if (typeof node.query !== 'string')
+        fail(def, prop.name, 'matches() needs a query string', 'WRONG_TYPE')
+      return {
+        leaf: {
+          kind: 'matches',
+          prop,
+          query: node.query,
+          language: checkLanguage(
+            node.language,
+            `AspectDef '${def.name}', property '${prop.name}'`,
+          ),
+        },
+        negated: false,
+      }
   }
 }
 

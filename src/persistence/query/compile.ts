@@ -8,7 +8,41 @@ import type { StoredVersion } from '../store/def-versions.ts'
 import { ABSENT_COLUMN, sqlLiteral } from '../store/dedicated/names.ts'
 import type { DedicatedTable } from '../store/dedicated/table.ts'
 import type { CheckedLeaf, CheckedNode } from './checked.ts'
-import { valueMatches } from './evaluate.ts'
+import { valueMatches, type TextSearch } from './evaluate.ts'
+
+type MatchesLeaf = Extract<CheckedLeaf, { kind: 'matches' }>
+
+/** `'english'::regconfig`: a literal, so an expression index on the same text matches. */
+function regconfig(language: string): Sql {
+  return sql.raw(`${sqlLiteral(language)}::regconfig`)
+}
+
+/** The indexed document expression of a full-text index: `to_tsvector('<language>', ref)`. */
+export function fullTextExpression(language: string, ref: string): string {
+  return `to_tsvector(${sqlLiteral(language)}::regconfig, ${ref})`
+}
+
+/** A multivalued column as one document (elements joined by a space) for its GIN index. */
+export function fullTextListExpression(language: string, ref: string): string {
+  return fullTextExpression(language, `cheap_list_document(${ref})`)
+}
+
+function tsQuery(leaf: MatchesLeaf): Sql {
+  return sql`websearch_to_tsquery(${regconfig(leaf.language)}, ${leaf.query}::text)`
+}
+
+function tsMatch(leaf: MatchesLeaf, v: Sql): Sql {
+  return sql`to_tsvector(${regconfig(leaf.language)}, ${v}) @@ ${tsQuery(leaf)}`
+}
+
+function tsRank(leaf: MatchesLeaf, v: Sql): Sql {
+  return sql`ts_rank(to_tsvector(${regconfig(leaf.language)}, ${v}), ${tsQuery(leaf)})`
+}
+
+/** The key of a (language, query) pair in {@link CompileOptions.monotone}. */
+export function queryKey(leaf: { readonly language: string; readonly query: string }): string {
+  return JSON.stringify([leaf.language, leaf.query])
+}
 
 type Sql = RawBuilder<unknown>
 
@@ -116,6 +150,8 @@ function valueCondition(leaf: CheckedLeaf, v: Sql): Sql {
         prefix === undefined ? undefined : sql`${prefix} = ${prefixParam(type, leaf.value)}`,
       )
     }
+    case 'matches':
+      return tsMatch(leaf, v)
     case 'text':
       switch (leaf.op) {
         case 'startsWith':
@@ -137,10 +173,23 @@ function valueCondition(leaf: CheckedLeaf, v: Sql): Sql {
   throw new Error(`internal: no value condition for ${leaf.kind}`)
 }
 
-/** Does the property's default (when absent) satisfy a value leaf? Decided at compile time. */
-function defaultSatisfies(leaf: CheckedLeaf): boolean {
+/**
+ * Does the property's default (when absent) satisfy a value leaf? Decided at compile time (for
+ * `matches`, by the database's answers asked before compiling).
+ */
+function defaultSatisfies(leaf: CheckedLeaf, textSearch: TextSearch | undefined): boolean {
   const prop = leaf.prop
-  return prop.hasDefaultValue && valueMatches(leaf, prop.defaultValue as ScalarValue)
+  return prop.hasDefaultValue && valueMatches(leaf, prop.defaultValue as ScalarValue, textSearch)
+}
+
+/** The rank of an absent property's default for a relevance order (NULL: no default text). */
+function defaultRank(leaf: MatchesLeaf): Sql {
+  const prop = leaf.prop
+  if (!prop.hasDefaultValue || prop.defaultValue === null) return sql`null::real`
+  if (Array.isArray(prop.defaultValue)) {
+    return sql`(select max(${tsRank(leaf, sql`e`)}) from unnest(${prop.defaultValue as string[]}::text[]) e)`
+  }
+  return tsRank(leaf, sql`${prop.defaultValue}::text`)
 }
 
 /** Where the compiled query finds a def's values. */
@@ -148,9 +197,11 @@ interface Source {
   /** True when a value (possibly null) is stored for `prop`: two-valued. */
   present(prop: PropertyDef): Sql
   /** The positive form of a leaf (may be NULL where false is meant; only used un-negated). */
-  leaf(leaf: CheckedLeaf): Sql
+  leaf(leaf: CheckedLeaf, negated: boolean): Sql
   /** For orderBy: the stored value (NULL when absent) and whether it is absent. */
   sortValue(prop: PropertyDef): { readonly joins: Sql; readonly value: Sql; readonly absent: Sql }
+  /** For a relevance order: the best `ts_rank` of the effective value(s) (NULL: none). */
+  rank(leaf: MatchesLeaf): Sql
   readonly joins: Sql
   /** True when the positive leaf form is always true or false, never NULL. */
   readonly twoValued: boolean
@@ -166,7 +217,11 @@ function lit(text: string): Sql {
  * subquery is uncorrelated (a semi-join, or a hashed subplan under OR/NOT), and the slot is a
  * literal, so a partial index made by `indexProperty` matches it.
  */
-function genericSource(version: StoredVersion, catalog: Sql): Source {
+function genericSource(
+  version: StoredVersion,
+  catalog: Sql,
+  textSearch: TextSearch | undefined,
+): Source {
   const slot = (prop: PropertyDef) => {
     const found = version.slotOf(prop.name)
     if (found === undefined) throw new Error(`internal: property '${prop.name}' has no slot`)
@@ -186,7 +241,7 @@ function genericSource(version: StoredVersion, catalog: Sql): Source {
     present,
     joins: sql``,
     twoValued: true,
-    leaf(leaf) {
+    leaf(leaf, negated) {
       const prop = leaf.prop
       const orAbsent = (match: Sql, when: boolean) =>
         when ? sql`(${match} or not ${present(prop)})` : match
@@ -200,13 +255,37 @@ function genericSource(version: StoredVersion, catalog: Sql): Source {
             !prop.hasDefaultValue || prop.defaultValue === null,
           )
         case 'isEmpty':
-          return orAbsent(listRows(prop, sql`l.length = 0`), defaultSatisfies(leaf))
-        default:
+          return orAbsent(listRows(prop, sql`l.length = 0`), defaultSatisfies(leaf, textSearch))
+        case 'matches':
+          if (!negated && !defaultSatisfies(leaf, textSearch)) {
+            // The GIN index finds few rows, but the planner cannot know how few (a rare word
+            // is estimated at a fixed share of the rows) and would hash-join all the def's
+            // aspects. `= any(array(…))` runs the index search once and probes aspect_pkey.
+            return sql`a.aspect_id = any(array(select v.aspect_id from ${sql.id(codecOf(leaf.prop.type).table)} v where ${key('v', leaf.prop)} and ${valueCondition(leaf, sql`v.value`)}))`
+          }
+          // Negated (the hashed `not in` is right for many rows) or or-absent: as any leaf.
           return orAbsent(
             valueRows(prop, (v) => valueCondition(leaf, v)),
-            defaultSatisfies(leaf),
+            defaultSatisfies(leaf, textSearch),
+          )
+        default:
+          // matches: element rows too, so a multivalued property matches when an element does.
+          return orAbsent(
+            valueRows(prop, (v) => valueCondition(leaf, v)),
+            defaultSatisfies(leaf, textSearch),
           )
       }
+    },
+    rank(leaf) {
+      const prop = leaf.prop
+      // Correlated (only the matching rows are ranked), not the hashed subplan of present().
+      const table = sql.id(codecOf(prop.type).table)
+      const best = sql`(select max(${tsRank(leaf, sql`r.value`)}) from ${table} r where r.catalog_id = a.catalog_id and r.aspect_id = a.aspect_id and r.property_id = ${slot(prop)})`
+      if (!prop.hasDefaultValue || prop.defaultValue === null) return best
+      const stored = prop.isMultivalued
+        ? sql`exists (select 1 from property_list r where r.catalog_id = a.catalog_id and r.aspect_id = a.aspect_id and r.property_id = ${slot(prop)})`
+        : sql`exists (select 1 from ${table} r where r.catalog_id = a.catalog_id and r.aspect_id = a.aspect_id and r.property_id = ${slot(prop)})`
+      return sql`case when ${stored} then ${best} else ${defaultRank(leaf)} end`
     },
     sortValue(prop) {
       return {
@@ -222,7 +301,12 @@ function genericSource(version: StoredVersion, catalog: Sql): Source {
  * A dedicated table joined as `t`: plain column predicates (`t.age > $1`), `t.tags @>
  * array[$1]` for `contains`, `cheap_absent` for absence.
  */
-function dedicatedSource(version: StoredVersion, mapping: DedicatedTable): Source {
+function dedicatedSource(
+  version: StoredVersion,
+  mapping: DedicatedTable,
+  textSearch: TextSearch | undefined,
+  monotone: ReadonlySet<string>,
+): Source {
   const col = (prop: PropertyDef) => {
     const slot = version.slotOf(prop.name)
     const column = slot === undefined ? undefined : mapping.columns.get(slot)
@@ -248,15 +332,34 @@ function dedicatedSource(version: StoredVersion, mapping: DedicatedTable): Sourc
             ? sql`${c} is null`
             : sql`(${c} is null and not ${absent(prop)})`
         case 'isEmpty':
-          return orAbsent(sql`cardinality(${c}) = 0`, defaultSatisfies(leaf))
+          return orAbsent(sql`cardinality(${c}) = 0`, defaultSatisfies(leaf, textSearch))
         case 'contains':
           return orAbsent(
             sql`${c} @> array[${param(prop.type, leaf.value)}]`,
-            defaultSatisfies(leaf),
+            defaultSatisfies(leaf, textSearch),
           )
+        case 'matches': {
+          if (!prop.isMultivalued) {
+            return orAbsent(tsMatch(leaf, c), defaultSatisfies(leaf, textSearch))
+          }
+          // Some element matches. With a monotone query the joined list must match too: that
+          // redundant condition is what the list's GIN index (indexProperty) serves.
+          const some = sql`exists (select 1 from unnest(${c}) e where ${tsMatch(leaf, sql`e`)})`
+          const match = monotone.has(queryKey(leaf))
+            ? sql`(${tsMatch(leaf, sql`cheap_list_document(${c})`)} and ${some})`
+            : some
+          return orAbsent(match, defaultSatisfies(leaf, textSearch))
+        }
         default:
-          return orAbsent(valueCondition(leaf, c), defaultSatisfies(leaf))
+          return orAbsent(valueCondition(leaf, c), defaultSatisfies(leaf, textSearch))
       }
+    },
+    rank(leaf) {
+      const c = col(leaf.prop)
+      const stored = leaf.prop.isMultivalued
+        ? sql`(select max(${tsRank(leaf, sql`e`)}) from unnest(${c}) e)`
+        : tsRank(leaf, c)
+      return sql`case when ${absent(leaf.prop)} then ${defaultRank(leaf)} else ${stored} end`
     },
     sortValue(prop) {
       return { joins: sql``, value: col(prop), absent: absent(prop) }
@@ -267,7 +370,7 @@ function dedicatedSource(version: StoredVersion, mapping: DedicatedTable): Sourc
 function compileNode(node: CheckedNode, source: Source): Sql {
   switch (node.kind) {
     case 'leaf': {
-      const positive = source.leaf(node.leaf)
+      const positive = source.leaf(node.leaf, node.negated)
       if (!node.negated) return positive
       return source.twoValued ? sql`not ${positive}` : sql`not coalesce(${positive}, false)`
     }
@@ -289,9 +392,16 @@ export interface CompileOptions {
   readonly mapping: DedicatedTable | undefined
   readonly catalogId: string
   readonly where: CheckedNode | undefined
-  readonly orderBy: { readonly prop: PropertyDef; readonly direction: 'asc' | 'desc' } | undefined
+  readonly orderBy:
+    | { readonly prop: PropertyDef; readonly direction: 'asc' | 'desc' }
+    | { readonly relevance: MatchesLeaf; readonly direction: 'asc' | 'desc' }
+    | undefined
   readonly after: string | undefined
   readonly limit: number
+  /** The database's answers for `matches` leaves on defaults (asked before compiling). */
+  readonly textSearch: TextSearch | undefined
+  /** (language, query) pairs whose tsquery has no negation or phrase: see `monotoneQueries`. */
+  readonly monotone: ReadonlySet<string>
 }
 
 /**
@@ -303,12 +413,14 @@ export function compileFindEntities(options: CompileOptions): RawBuilder<{ entit
   const catalog = sql`${options.catalogId}::uuid`
   const source =
     options.mapping === undefined
-      ? genericSource(options.version, catalog)
-      : dedicatedSource(options.version, options.mapping)
+      ? genericSource(options.version, catalog, options.textSearch)
+      : dedicatedSource(options.version, options.mapping, options.textSearch, options.monotone)
   const defId = sql.raw(`${sqlLiteral(options.def.globalId)}::uuid`)
   let joins = source.joins
   let key: Sql = sql`null::int4`
-  if (options.orderBy !== undefined) {
+  if (options.orderBy !== undefined && 'relevance' in options.orderBy) {
+    key = source.rank(options.orderBy.relevance)
+  } else if (options.orderBy !== undefined) {
     const prop = options.orderBy.prop
     const sort = source.sortValue(prop)
     joins = sql`${joins} ${sort.joins}`

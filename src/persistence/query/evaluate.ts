@@ -1,4 +1,5 @@
 import type { DateTime } from 'luxon'
+import { CheapValidationError } from '../../errors.ts'
 import { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import type { PropertyTypeCode, PropertyValue, ScalarValue } from '../../model/property-type.ts'
@@ -104,7 +105,26 @@ function escapeRegExp(ch: string): string {
 const MISSING = Symbol('missing')
 type Effective = PropertyValue | typeof MISSING
 
-function leafMatches(leaf: CheckedLeaf, stored: ReadonlyMap<string, PropertyValue>): boolean {
+/**
+ * The answer of PostgreSQL's `to_tsvector(language, document) @@ websearch_to_tsquery(language,
+ * query)`. The evaluator does not reimplement stemming, stop words and the parser (snowball
+ * stemmers and PostgreSQL's tokenizer would have to match byte for byte): it is given the
+ * database's answers, e.g. by `dao.evaluatePredicate`, which asks for all of them in one query.
+ */
+export type TextSearch = (document: string, query: string, language: string) => boolean
+
+function noTextSearch(): never {
+  throw new CheapValidationError(
+    "matches() is answered by the database's text search: evaluate the predicate with dao.evaluatePredicate, or pass a textSearch function",
+    { reason: 'INVALID_ARGUMENT' },
+  )
+}
+
+function leafMatches(
+  leaf: CheckedLeaf,
+  stored: ReadonlyMap<string, PropertyValue>,
+  textSearch: TextSearch | undefined,
+): boolean {
   const prop = leaf.prop
   const has = stored.has(prop.name)
   if (leaf.kind === 'null' && leaf.test === 'isAbsent') return !has
@@ -113,11 +133,15 @@ function leafMatches(leaf: CheckedLeaf, stored: ReadonlyMap<string, PropertyValu
     : prop.hasDefaultValue
       ? (prop.defaultValue as PropertyValue)
       : MISSING
-  return valueMatches(leaf, value)
+  return valueMatches(leaf, value, textSearch)
 }
 
 /** Whether an effective value (stored or default; MISSING when neither) satisfies a leaf. */
-export function valueMatches(leaf: CheckedLeaf, value: Effective): boolean {
+export function valueMatches(
+  leaf: CheckedLeaf,
+  value: Effective,
+  textSearch?: TextSearch,
+): boolean {
   const type = leaf.prop.type
   switch (leaf.kind) {
     case 'null':
@@ -161,6 +185,11 @@ export function valueMatches(leaf: CheckedLeaf, value: Effective): boolean {
       return (value as readonly ScalarValue[]).some((v) => compareValues(type, v, leaf.value) === 0)
     case 'isEmpty':
       return Array.isArray(value) && value.length === 0
+    case 'matches': {
+      const search = textSearch ?? noTextSearch
+      const one = (v: unknown) => typeof v === 'string' && search(v, leaf.query, leaf.language)
+      return Array.isArray(value) ? value.some(one) : one(value)
+    }
   }
 }
 
@@ -168,20 +197,55 @@ export function valueMatches(leaf: CheckedLeaf, value: Effective): boolean {
 export function evaluateChecked(
   node: CheckedNode,
   stored: ReadonlyMap<string, PropertyValue>,
+  textSearch?: TextSearch,
 ): boolean {
   switch (node.kind) {
     case 'leaf':
-      return leafMatches(node.leaf, stored) !== node.negated
+      return leafMatches(node.leaf, stored, textSearch) !== node.negated
     case 'and':
-      return node.parts.every((p) => evaluateChecked(p, stored))
+      return node.parts.every((p) => evaluateChecked(p, stored, textSearch))
     case 'or':
-      return node.parts.some((p) => evaluateChecked(p, stored))
+      return node.parts.some((p) => evaluateChecked(p, stored, textSearch))
   }
+}
+
+/**
+ * The full-text searches (document, query, language) evaluating `node` on these stored values
+ * may ask, effective values (defaults) included; what `dao.evaluatePredicate` asks the database.
+ */
+export function textSearchesOf(
+  node: CheckedNode,
+  stored: Iterable<ReadonlyMap<string, PropertyValue>>,
+): { document: string; query: string; language: string }[] {
+  const leaves: Extract<CheckedLeaf, { kind: 'matches' }>[] = []
+  const walk = (n: CheckedNode): void => {
+    if (n.kind === 'leaf') {
+      if (n.leaf.kind === 'matches') leaves.push(n.leaf)
+    } else n.parts.forEach(walk)
+  }
+  walk(node)
+  const out: { document: string; query: string; language: string }[] = []
+  if (leaves.length === 0) return out
+  for (const values of stored) {
+    for (const leaf of leaves) {
+      const value = values.has(leaf.prop.name)
+        ? values.get(leaf.prop.name)
+        : leaf.prop.hasDefaultValue
+          ? leaf.prop.defaultValue
+          : undefined
+      for (const v of Array.isArray(value) ? value : [value]) {
+        if (typeof v === 'string')
+          out.push({ document: v, query: leaf.query, language: leaf.language })
+      }
+    }
+  }
+  return out
 }
 
 /**
  * Evaluates `where` on an aspect in memory, with exactly the semantics `findEntities` compiles to
  * SQL (effective values with defaults, null handling, PostgreSQL's ordering). No access checks.
+ * A `matches` leaf needs `options.textSearch` (the database's answers; see {@link TextSearch}).
  *
  * @example
  * ```ts
@@ -191,10 +255,15 @@ export function evaluateChecked(
 export function matchesPredicate<D extends AspectDef>(
   aspect: { readonly def: D } & Aspect<D>,
   where: Where<D>,
+  options: { readonly textSearch?: TextSearch | undefined } = {},
 ): boolean {
   const node = resolveWhere(where)
   if (node === undefined) return true
-  return evaluateChecked(checkPredicate(aspect.def, node), Aspect.stored(aspect))
+  return evaluateChecked(
+    checkPredicate(aspect.def, node),
+    Aspect.stored(aspect),
+    options.textSearch,
+  )
 }
 
 export { MISSING }

@@ -28,6 +28,12 @@ export type PredicateNode =
     }
   | { readonly kind: 'contains'; readonly property: string; readonly value: unknown }
   | { readonly kind: 'isEmpty'; readonly property: string }
+  | {
+      readonly kind: 'matches'
+      readonly property: string
+      readonly query: string
+      readonly language: string | undefined
+    }
   | { readonly kind: 'and' | 'or'; readonly parts: readonly PredicateNode[] }
   | { readonly kind: 'not'; readonly part: PredicateNode }
 
@@ -104,17 +110,37 @@ export interface ListOps<V> {
   isEmpty(): Predicate
 }
 
+/** The text search configuration `matches` uses when none is given. */
+export const DEFAULT_TEXT_SEARCH_LANGUAGE = 'english'
+
+/**
+ * Full-text search (STR, TXT, CLB; multivalued too: some element matches). `matches(query)` is
+ * PostgreSQL's `to_tsvector(language, value) @@ websearch_to_tsquery(language, query)`: words
+ * are stemmed and stop words dropped by the text search configuration `language` (default
+ * `'english'`; `'simple'` only lower-cases), and the query takes web-search syntax (`"a phrase"`,
+ * `or`, `-word`). A query of stop words only matches nothing. `indexProperty(def, property, {
+ * fullText: { language } })` makes the GIN index it uses; `orderBy: { relevance: true }` ranks by
+ * `ts_rank`. The in-memory evaluator needs the database's answers: see `dao.evaluatePredicate`.
+ */
+export interface FullTextOps {
+  matches(query: string, options?: { readonly language?: string | undefined }): Predicate
+}
+
 type IsText<T> = [Extract<T, 'STR' | 'TXT' | 'URI' | 'CLB'>] extends [never] ? false : true
 
 /**
  * The operations of one property, by its def's literal type: comparisons for single-valued
- * properties, `contains`/`isEmpty` for multivalued ones, text tests for text types. With an
+ * properties, `contains`/`isEmpty` for multivalued ones, text tests for text types, `matches`
+ * for STR, TXT and CLB (single or multivalued). With an
  * untyped `AspectDef` every operation is offered and checked when the query runs.
  */
+type IsFullText<T> = [Extract<T, 'STR' | 'TXT' | 'CLB'>] extends [never] ? false : true
+
 export type PropertyRef<P> = NullOps &
   (false extends MultiOf<P> ? ScalarOps<ElementOf<P>> : unknown) &
   (true extends MultiOf<P> ? ListOps<ElementOf<P>> : unknown) &
-  (IsText<TypeOf<P>> extends true ? TextOps : unknown)
+  (IsText<TypeOf<P>> extends true ? TextOps : unknown) &
+  (IsFullText<TypeOf<P>> extends true ? FullTextOps : unknown)
 
 /**
  * Builds a predicate: call it with a property name for that property's operations, combine with
@@ -140,7 +166,7 @@ export interface WhereBuilder<D extends AspectDef = AspectDef> {
 /** A predicate, or a function building one from a {@link WhereBuilder}. */
 export type Where<D extends AspectDef = AspectDef> = Predicate | ((p: WhereBuilder<D>) => Predicate)
 
-type AnyRef = NullOps & ScalarOps<unknown> & ListOps<unknown> & TextOps
+type AnyRef = NullOps & ScalarOps<unknown> & ListOps<unknown> & TextOps & FullTextOps
 
 function ref(property: string): AnyRef {
   const node = (n: PredicateNode): Predicate => ({ node: n })
@@ -164,6 +190,8 @@ function ref(property: string): AnyRef {
     startsWith: text('startsWith'),
     ilike: text('ilike'),
     equalsIgnoreCase: text('equalsIgnoreCase'),
+    matches: (query: string, options?: { readonly language?: string | undefined }) =>
+      node({ kind: 'matches', property, query, language: options?.language }),
   }
 }
 
