@@ -6,6 +6,7 @@ import type { CheapDatabase } from '../../src/persistence/schema/database.ts'
 import type { ColumnSpec } from '../../src/persistence/schema/columns.ts'
 import { AUDIT_COLUMNS, TABLE_NAMES, TABLES } from '../../src/persistence/schema/tables.ts'
 import { forEachBackend } from './backends.ts'
+import { liveTables } from '../support/introspect.ts'
 import type { TestDatabase } from './backends.ts'
 
 /** One line per column, `table.column type [null] [default]`, for readable full diffs. */
@@ -26,10 +27,8 @@ function manifestColumns(withAudit: boolean): string[] {
 }
 
 async function liveColumns(db: Kysely<CheapDatabase>, schema: string): Promise<string[]> {
-  const tables = await db.introspection.getTables()
-  return tables
-    .filter((table) => table.schema === schema)
-    .flatMap((table) =>
+  const tables = await liveTables(db, schema)
+  return tables.flatMap((table) =>
       table.columns.map((column) =>
         describeColumn(table.name, column.name, {
           type: column.dataType as ColumnSpec['type'],
@@ -43,11 +42,9 @@ async function liveColumns(db: Kysely<CheapDatabase>, schema: string): Promise<s
 }
 
 async function columnOrder(db: Kysely<CheapDatabase>, schema: string) {
-  const tables = await db.introspection.getTables()
+  const tables = await liveTables(db, schema)
   return Object.fromEntries(
-    tables
-      .filter((table) => table.schema === schema)
-      .map((table) => [table.name, table.columns.map((column) => column.name)]),
+    tables.map((table) => [table.name, table.columns.map((column) => column.name)]),
   )
 }
 

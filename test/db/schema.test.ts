@@ -7,6 +7,7 @@ import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
 import { readSchemaSteps } from '../../src/persistence/schema/steps.ts'
 import { AUDITED_TABLE_NAMES, TABLE_NAMES, TABLES } from '../../src/persistence/schema/tables.ts'
 import { forEachBackend, randomSchemaName } from './backends.ts'
+import { liveTables } from '../support/introspect.ts'
 import type { TestDatabase } from './backends.ts'
 import { insertSampleCatalog } from './sample-rows.ts'
 
@@ -52,8 +53,8 @@ async function rowCount(db: Kysely<CheapDatabase>, schema: string, table: string
 }
 
 async function columnsOf(db: Kysely<CheapDatabase>, schema: string, table: string) {
-  const tables = await db.introspection.getTables()
-  return (tables.find((t) => t.schema === schema && t.name === table)?.columns ?? []).map(
+  const tables = await liveTables(db, schema)
+  return (tables.find((t) => t.name === table)?.columns ?? []).map(
     (column) => column.name,
   )
 }
