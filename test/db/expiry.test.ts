@@ -46,11 +46,12 @@ forEachBackend('catalog expiry', (backend) => {
 
   it('hides a catalog from every read once it expired, before any purge', async () => {
     const { catalog, def } = withAspect()
-    await dao.saveCatalog(catalog, { ttlMs: 300 })
+    // Long enough that a busy machine still sees it alive first; then wait out the stored expiry.
+    await dao.saveCatalog(catalog, { ttlMs: 3_000 })
     assert.ok(await dao.catalogExists(catalog.globalId))
     const [summary] = await dao.listCatalogs()
     assert.ok(summary?.expiresAt instanceof Date)
-    await sleep(400)
+    await sleep(Math.max(0, summary.expiresAt.getTime() - Date.now()) + 200)
     assert.equal(await dao.loadCatalog(catalog.globalId), null)
     assert.equal(await dao.catalogExists(catalog.globalId), false)
     assert.equal(await dao.catalogRevision(catalog.globalId), null)
