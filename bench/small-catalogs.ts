@@ -16,6 +16,7 @@ import { round, type Latency } from './latency.ts'
  * after another as new catalogs and loaded back; then 8 clients on distinct catalogs at once.
  */
 export interface SmallCatalogResult {
+  readonly backend: 'pg' | 'pglite'
   readonly path: SmallCatalogPath
   readonly catalogs: number
   readonly entities: number
@@ -183,6 +184,7 @@ export async function measureSmallCatalogs(
         await new PostgresDao(adapter, { smallCatalogs: path }).loadCatalog(c.globalId)
       })
       const result: SmallCatalogResult = {
+        backend: adapter.kind,
         path,
         catalogs: count,
         entities: n,
