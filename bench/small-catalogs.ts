@@ -124,8 +124,9 @@ async function timeEach<T>(
 }
 
 /**
- * Runs the workload once per path on one adapter (a server schema of its own, or a fresh
- * PGlite), interleaved per step so a machine busy with other work weighs on every path alike.
+ * Runs the workload for each path on one adapter (a server schema of its own, or a fresh
+ * PGlite): sequential saves and loads interleaved catalog by catalog, then per path 8 clients at
+ * once and `new PostgresDao(adapter)` + a first load.
  */
 export async function measureSmallCatalogs(
   options: SmallCatalogOptions,
@@ -146,20 +147,40 @@ export async function measureSmallCatalogs(
     await PostgresSchema.createSchema(adapter, { includeAudit: options.audit ?? true })
     const defs = smallCatalogDefs(`small${process.pid}`)
     const results: SmallCatalogResult[] = []
-    for (const path of options.paths) {
-      const dao = new PostgresDao(adapter, { smallCatalogs: path })
-      // Warm-up: the defs stored, caches and pool filled, on both paths.
+    const daos = options.paths.map((path) => new PostgresDao(adapter, { smallCatalogs: path }))
+    // Warm-up: the defs stored, caches and pool filled, on every path.
+    for (const dao of daos) {
       for (let k = 0; k < 20; k++) {
         const c = smallCatalog(defs, n, k)
         await dao.saveCatalog(c)
         await dao.loadCatalog(c.globalId)
       }
-      const catalogs = Array.from({ length: count }, (_, k) => smallCatalog(defs, n, k))
-      let rowsPerCatalog = 0
-      const saves = await timeEach(catalogs, async (c) => {
+    }
+    // Sequential saves and loads, the paths taking turns catalog by catalog: a machine busy with
+    // other work weighs on every path alike.
+    const catalogs = options.paths.map(() =>
+      Array.from({ length: count }, (_, k) => smallCatalog(defs, n, k)),
+    )
+    const saves = options.paths.map(() => [] as number[])
+    const loads = options.paths.map(() => [] as number[])
+    let rowsPerCatalog = 0
+    for (let k = 0; k < count; k++) {
+      for (const [p, dao] of daos.entries()) {
+        const c = catalogs[p]?.[k] as Catalog
+        const started = performance.now()
         rowsPerCatalog = (await dao.saveCatalog(c)).rowsWritten
-      })
-      const loads = await timeEach(catalogs, (c) => dao.loadCatalog(c.globalId))
+        saves[p]?.push(performance.now() - started)
+      }
+    }
+    for (let k = 0; k < count; k++) {
+      for (const [p, dao] of daos.entries()) {
+        const c = catalogs[p]?.[k] as Catalog
+        const started = performance.now()
+        await dao.loadCatalog(c.globalId)
+        loads[p]?.push(performance.now() - started)
+      }
+    }
+    for (const [p, path] of options.paths.entries()) {
       const perClient = Math.max(1, Math.floor(count / clients))
       const batches = Array.from({ length: clients }, (_, w) =>
         Array.from({ length: perClient }, (_, k) => smallCatalog(defs, n, w * perClient + k)),
@@ -180,7 +201,7 @@ export async function measureSmallCatalogs(
         }),
       )
       const loadsPerSec = (clients * perClient) / ((performance.now() - started) / 1000)
-      const fresh = await timeEach(catalogs.slice(0, 100), async (c) => {
+      const fresh = await timeEach((catalogs[p] ?? []).slice(0, 100), async (c) => {
         await new PostgresDao(adapter, { smallCatalogs: path }).loadCatalog(c.globalId)
       })
       const result: SmallCatalogResult = {
@@ -189,8 +210,8 @@ export async function measureSmallCatalogs(
         catalogs: count,
         entities: n,
         rowsPerCatalog,
-        saveMs: latency(saves),
-        loadMs: latency(loads),
+        saveMs: latency(saves[p] ?? []),
+        loadMs: latency(loads[p] ?? []),
         concurrent: {
           clients,
           savesPerSec: Math.round(savesPerSec),
