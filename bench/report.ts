@@ -1,4 +1,5 @@
 import type { SizeResult } from './run-bench.ts'
+import type { SmallCatalogResult } from './small-catalogs.ts'
 
 export interface RunInfo {
   readonly date: string
@@ -24,6 +25,27 @@ export function markdownReport(info: RunInfo, results: readonly SizeResult[]): s
   for (const r of results) {
     lines.push(
       `| ${fmt(r.entities)} | ${fmt(r.storedRows)} | ${fmt(r.values)} | ${fmt(r.saveRowsPerSec)} | ${fmt(r.baseline.copyRowsPerSec)} | ${fmt(r.baseline.unnestRowsPerSec)} | ${pct(r.ratios.saveVsCopy)} | ${pct(r.ratios.saveVsUnnest)} | ${fmt(r.loadRowsPerSec)} | ${fmt(r.baseline.selectRowsPerSec)} | ${pct(r.ratios.loadVsSelect)} | ${fmt(r.loadPeakRssMb)} MB | ${fmt(r.incremental.ms)} ms (${r.incremental.changedAspects} aspects, ${fmt(r.incremental.rowsWritten)} rows) | ${pct(r.incremental.shareOfFullSave)} | ${r.loadAspectLatencyMs.p50} / ${r.loadAspectLatencyMs.p95} / ${r.loadAspectLatencyMs.p99} | ${r.upsertAspectLatencyMs.p50} / ${r.upsertAspectLatencyMs.p95} / ${r.upsertAspectLatencyMs.p99} |`,
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** The many-small-catalogs workload (issue #16), one row per backend and path. */
+export function smallReport(results: readonly SmallCatalogResult[]): string {
+  if (results.length === 0) return ''
+  const first = results[0] as SmallCatalogResult
+  const lines = [
+    '',
+    `## Many small catalogs: ${first.catalogs} catalogs × ${first.entities} entities (${first.rowsPerCatalog} rows each), audit on`,
+    '',
+    'Saved one after another as new catalogs, then loaded back; then 8 clients at once on distinct catalogs. `auto` takes the small-catalog path (one write statement, one load statement), `never` the bulk path (a statement per table), in the same run.',
+    '',
+    '| backend | path | save p50 / p95 ms | load p50 / p95 ms | 8 clients saves/s | 8 clients loads/s | new dao + first load p50 / p95 ms |',
+    '|---|---|---:|---:|---:|---:|---:|',
+  ]
+  for (const r of results) {
+    lines.push(
+      `| ${r.backend} | ${r.path} | ${r.saveMs.p50} / ${r.saveMs.p95} | ${r.loadMs.p50} / ${r.loadMs.p95} | ${fmt(r.concurrent.savesPerSec)} | ${fmt(r.concurrent.loadsPerSec)} | ${r.newDaoFirstCallMs.p50} / ${r.newDaoFirstCallMs.p95} |`,
     )
   }
   return `${lines.join('\n')}\n`

@@ -2,16 +2,19 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
-import { markdownReport, svgChart, type RunInfo } from './report.ts'
+import { markdownReport, smallReport, svgChart, type RunInfo } from './report.ts'
 import { runBench } from './run-bench.ts'
+import { measureSmallCatalogs, type SmallCatalogResult } from './small-catalogs.ts'
 
 // npm run bench -- [--entities 1000,10000,100000] [--url postgres://…] [--samples 200] [--out bench/results]
+//                  [--small-catalogs 300] (0 skips issue #16's many-small-catalogs workload)
 const { values } = parseArgs({
   options: {
     entities: { type: 'string', default: '1000,10000,100000' },
     url: { type: 'string' },
     samples: { type: 'string', default: '200' },
     out: { type: 'string', default: join(import.meta.dirname, 'results') },
+    'small-catalogs': { type: 'string', default: '300' },
   },
 })
 const url =
@@ -45,10 +48,27 @@ const results = await runBench({
   },
 })
 if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K')
+// Many small catalogs: the small-catalog path and the bulk path in the same run, on this backend
+// and (for a server run) on PGlite beside it.
+const smallCount = Number(values['small-catalogs'])
+const small: SmallCatalogResult[] = []
+if (smallCount > 0) {
+  for (const on of url === undefined ? [undefined] : [url, undefined]) {
+    small.push(
+      ...(await measureSmallCatalogs({
+        url: on,
+        catalogs: smallCount,
+        paths: ['auto', 'never'],
+        log: (line) => console.log(line),
+      })),
+    )
+  }
+}
 await mkdir(values.out, { recursive: true })
 const base = join(values.out, `${info.date}-${backend}`)
-await writeFile(`${base}.json`, `${JSON.stringify({ ...info, results }, null, 2)}\n`)
-await writeFile(`${base}.md`, markdownReport(info, results))
+await writeFile(`${base}.json`, `${JSON.stringify({ ...info, results, small }, null, 2)}\n`)
+const report = markdownReport(info, results) + smallReport(small)
+await writeFile(`${base}.md`, report)
 await writeFile(`${base}.svg`, svgChart(info, results))
-console.log(markdownReport(info, results))
+console.log(report)
 console.log(`wrote ${base}.json, ${base}.md and ${base}.svg`)

@@ -21,11 +21,16 @@ describe('cheap bench', () => {
   })
 
   it('runs the smallest benchmark on embedded PGlite, --out relative to the caller', async () => {
-    const result = await cheap(['bench', '--entities', '10', '--samples', '1', '--out', 'out'], {
-      cwd,
-    })
+    const result = await cheap(
+      ['bench', '--entities', '10', '--samples', '1', '--small-catalogs', '16', '--out', 'out'],
+      { cwd },
+    )
     assert.equal(result.code, 0, show(result))
     assert.match(result.stdout, /^benchmark on pglite/m)
+    // Issue #16's workload, both paths side by side.
+    assert.match(result.stdout, /^## Many small catalogs: 16 catalogs × 10 entities/m)
+    assert.match(result.stdout, /^\| pglite \| auto \|/m)
+    assert.match(result.stdout, /^\| pglite \| never \|/m)
     const written = (await readdir(join(cwd, 'out'))).sort()
     assert.deepEqual(
       written.map((f) => f.replace(/^\d{4}-\d\d-\d\d-/, '')),

@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { randomBytes } from 'node:crypto'
 import { after, describe } from 'node:test'
 import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
+import type { QueryLogger } from '../../src/persistence/connection/query-log.ts'
 import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
 
 /** A database with the CHEAP schema applied, private to the test that opened it. */
@@ -17,6 +18,8 @@ export interface TestDatabase {
 
 export interface OpenOptions {
   readonly includeAudit?: boolean
+  /** The adapter's statement log (counts round trips). */
+  readonly log?: QueryLogger
 }
 
 export interface TestBackend {
@@ -55,7 +58,7 @@ const pglite: TestBackend = {
     template ??= createTemplate()
     // clone() is declared as PGliteInterface but returns a full PGlite instance.
     const instance = (await (await template).clone()) as PGlite
-    const adapter = await PostgresAdapter.embedded({ pglite: instance })
+    const adapter = await PostgresAdapter.embedded({ pglite: instance, log: options.log })
     // Adds the audit layer when asked; otherwise finds the cloned schema current (one query).
     await PostgresSchema.createSchema(adapter, { includeAudit: options.includeAudit ?? false })
     return testDatabase(adapter, () => adapter.close())
@@ -70,7 +73,7 @@ const pg: TestBackend = {
     }
     const adapter = await PostgresAdapter.create(
       { connectionString: PG_TEST_URL },
-      { schema: randomSchemaName(), poolSize: 4 },
+      { schema: randomSchemaName(), poolSize: 4, log: options.log },
     )
     try {
       await PostgresSchema.createSchema(adapter, { includeAudit: options.includeAudit ?? false })

@@ -27,7 +27,7 @@ export interface LoadedCatalog {
   readonly revision: bigint
 }
 
-type TreeRow = Pick<
+export type TreeRow = Pick<
   CheapRow<'hierarchy_entity_tree_node'>,
   'hierarchy_id' | 'node_id' | 'parent_node_id' | 'node_key' | 'entity_id' | 'is_leaf'
 >
@@ -69,52 +69,99 @@ export async function loadCatalog(
       .where('h.catalog_id', '=', catalogId)
       .orderBy('h.position')
       .execute()
-    const pins = hierarchies.flatMap((h) =>
-      h.aspect_def_id === null || h.version === null
-        ? []
-        : [{ defId: h.aspect_def_id, version: h.version, generation: h.generation }],
-    )
+    const pins = pinsOf(hierarchies)
     const versions = await loadVersions(trx, pins, cache)
     const pinned = new Map(pins.map((p) => [p.defId, versionIn(versions, p.defId, p.version)]))
     const aspects = await loadAspects(trx, catalogId, pinned)
     const contents = await loadContents(trx, catalogId, hierarchies)
-    const catalog = createCatalog({
-      globalId: row.catalog_id,
-      species: row.species as CatalogSpecies,
-      uri: row.uri,
-      upstream: row.upstream_catalog_id,
-      version: row.version_number,
-    })
-    for (const h of hierarchies) {
-      const options = { version: h.version_number }
-      const id = h.hierarchy_id
-      switch (h.hierarchy_type as HierarchyTypeCode) {
-        case 'AM': {
-          const defId = h.aspect_def_id as string
-          const found = aspects.get(defId)
-          const map = catalog.extend(
-            found?.def ?? (pinned.get(defId) as StoredVersion).toAspectDef(),
-            options,
-          )
-          if (found !== undefined) map.addAll(found.aspects)
-          break
-        }
-        case 'EL':
-          catalog.createEntityList(h.name, options).addAll(contents.lists.get(id) ?? [])
-          break
-        case 'ES':
-          catalog.createEntitySet(h.name, options).addAll(contents.sets.get(id) ?? [])
-          break
-        case 'ED':
-          catalog.createEntityDirectory(h.name, options).setAll(contents.directories.get(id) ?? [])
-          break
-        case 'ET':
-          buildTree(catalog, h.name, options.version, contents.trees.get(id) ?? [])
-          break
-      }
-    }
-    return { catalog, revision: row.revision }
+    return buildCatalog(row, hierarchies, pinned, aspects, contents)
   })
+}
+
+/** A stored catalog row as a load reads it. */
+export interface CatalogRowRead {
+  readonly catalog_id: string
+  readonly species: string
+  readonly uri: string | null
+  readonly upstream_catalog_id: string | null
+  readonly version_number: bigint
+  readonly revision: bigint
+}
+
+/** A hierarchy row with its def pin, in position order. */
+export interface HierarchyRowRead {
+  readonly name: string
+  readonly hierarchy_type: string
+  readonly version_number: bigint
+  readonly aspect_def_id: string | null
+  readonly hierarchy_id: number
+  readonly version: number | null
+  readonly generation: string | null
+}
+
+/** The contents of a catalog's non-AspectMap hierarchies, by hierarchy id, in order. */
+export interface ContentsRead {
+  readonly lists: ReadonlyMap<number, readonly EntityId[]>
+  readonly sets: ReadonlyMap<number, readonly EntityId[]>
+  readonly directories: ReadonlyMap<number, readonly [string, EntityId][]>
+  readonly trees: ReadonlyMap<number, readonly TreeRow[]>
+}
+
+/** The def versions a catalog's AspectMaps are pinned to, with their def's generation. */
+export function pinsOf(
+  hierarchies: readonly HierarchyRowRead[],
+): { defId: string; version: number; generation: string | null }[] {
+  return hierarchies.flatMap((h) =>
+    h.aspect_def_id === null || h.version === null
+      ? []
+      : [{ defId: h.aspect_def_id, version: h.version, generation: h.generation }],
+  )
+}
+
+/** Rebuilds a catalog from what a load read (the bulk and the small path alike). */
+export function buildCatalog(
+  row: CatalogRowRead,
+  hierarchies: readonly HierarchyRowRead[],
+  pinned: ReadonlyMap<string, StoredVersion>,
+  aspects: ReadonlyMap<string, { def: AspectDef; aspects: Aspect[] }>,
+  contents: ContentsRead,
+): LoadedCatalog {
+  const catalog = createCatalog({
+    globalId: row.catalog_id,
+    species: row.species as CatalogSpecies,
+    uri: row.uri,
+    upstream: row.upstream_catalog_id,
+    version: row.version_number,
+  })
+  for (const h of hierarchies) {
+    const options = { version: h.version_number }
+    const id = h.hierarchy_id
+    switch (h.hierarchy_type as HierarchyTypeCode) {
+      case 'AM': {
+        const defId = h.aspect_def_id as string
+        const found = aspects.get(defId)
+        const map = catalog.extend(
+          found?.def ?? (pinned.get(defId) as StoredVersion).toAspectDef(),
+          options,
+        )
+        if (found !== undefined) map.addAll(found.aspects)
+        break
+      }
+      case 'EL':
+        catalog.createEntityList(h.name, options).addAll(contents.lists.get(id) ?? [])
+        break
+      case 'ES':
+        catalog.createEntitySet(h.name, options).addAll(contents.sets.get(id) ?? [])
+        break
+      case 'ED':
+        catalog.createEntityDirectory(h.name, options).setAll(contents.directories.get(id) ?? [])
+        break
+      case 'ET':
+        buildTree(catalog, h.name, options.version, contents.trees.get(id) ?? [])
+        break
+    }
+  }
+  return { catalog, revision: row.revision }
 }
 
 /** Every aspect of the catalog, by def id, in map order, with its values. */
@@ -216,7 +263,7 @@ async function loadContents(
   return { lists, sets, directories, trees }
 }
 
-function group<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+export function group<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key)
   if (list === undefined) map.set(key, [value])
   else list.push(value)

@@ -5,7 +5,7 @@ import type { AspectDef } from '../../model/aspect-def.ts'
 import type { Catalog } from '../../model/catalog.ts'
 import type { EntityId } from '../../model/entity.ts'
 import type { Hierarchy } from '../../model/hierarchy/index.ts'
-import type { CopyIn } from '../connection/held-connection.ts'
+import type { CopyIn, DedicatedConnection } from '../connection/held-connection.ts'
 import type { CheapDatabase } from '../schema/database.ts'
 import {
   ASPECT,
@@ -14,7 +14,9 @@ import {
   writeAspectValues,
 } from '../store/aspect-store.ts'
 import type { AspectSlice } from '../store/aspect-values.ts'
-import { target, writeRows } from '../store/bulk-write.ts'
+import { writeRows } from '../store/bulk-write.ts'
+import { CATALOG_ASPECT_DEF, HIERARCHY } from './catalog-targets.ts'
+import { wholeRows, writeWhole, type WholeRows } from './save-small.ts'
 import {
   loadVersions,
   refusal,
@@ -70,18 +72,15 @@ export interface SaveContext {
   readonly versions: DefVersionCache
   /** Which database the catalog's change-tracking state belongs to. */
   readonly databaseKey: string
+  /** Named prepared statements on the held connection (the small-catalog path). */
+  readonly prepared: DedicatedConnection['prepared']
+  /**
+   * Whole-catalog writes (inserts and full rewrites) of at most this many rows go in one
+   * statement ({@link writeWhole}); 0 never, Infinity always. Incremental re-saves always take
+   * the bulk path, which writes only what changed.
+   */
+  readonly smallRows: number
 }
-
-export const CATALOG_ASPECT_DEF = target(
-  'catalog_aspect_def',
-  ['aspect_def_id', 'position', 'version'],
-  1,
-)
-export const HIERARCHY = target(
-  'hierarchy',
-  ['name', 'hierarchy_type', 'position', 'version_number', 'aspect_def_id', 'hierarchy_id'],
-  1,
-)
 
 /**
  * Saves a whole catalog in one transaction: the AspectDef versions it uses (found or stored,
@@ -110,8 +109,23 @@ export async function saveCatalog(
     if (stored !== expected) throw staleError(catalog, stored, expected)
     return { revision: state.revision, mode: 'incremental', rowsWritten: 0, unchanged: true }
   }
-  return retryOnPinsChanged(catalog.globalId, () =>
-    ctx.db.transaction().execute(async (trx) => {
+  // The small path's rows, built once (ids are allocated from 1 for a new catalog).
+  let small: { rows: WholeRows; from: { aspect: number; hierarchy: number } } | undefined
+  const smallRows = (
+    versionOf: (def: AspectDef) => StoredVersion,
+    aspect: number,
+    hierarchy: number,
+  ): WholeRows | undefined => {
+    if (ctx.smallRows <= 0) return undefined
+    if (small !== undefined && small.from.aspect === aspect && small.from.hierarchy === hierarchy)
+      return small.rows
+    const rows = wholeRows(catalog, versionOf, aspect, hierarchy, ctx.smallRows)
+    if (rows !== undefined) small = { rows, from: { aspect, hierarchy } }
+    return rows
+  }
+  return retryOnPinsChanged(catalog.globalId, () => {
+    let mapped = false
+    return ctx.db.transaction().execute(async (trx) => {
       // AspectDefs first (their locks come before the catalog's, docs/LOCKING.md): the defs this
       // catalog uses and those the stored one uses, whose values a replacing save deletes.
       const defs = [...catalog.aspectDefs()]
@@ -121,6 +135,35 @@ export async function saveCatalog(
         defs.map((d) => d.name),
       )
       const resolved = await resolveDefs(trx, defs, ctx.versions)
+      const versionOf = (def: AspectDef): StoredVersion =>
+        (resolved.get(def) as { stored: StoredVersion }).stored
+      const versions = [...catalog.aspectDefs()].map(versionOf)
+      if (
+        plan.mode === 'insert' &&
+        (options.force === true || options.expectedRevision === undefined)
+      ) {
+        // A new catalog (the common case): one statement inserts it unless a row with its id
+        // exists, which the checks below then handle exactly as without this attempt.
+        const rows = smallRows(versionOf, 1, 1)
+        if (rows !== undefined) {
+          const outcome = await writeWhole(
+            ctx,
+            'insert',
+            {
+              catalog,
+              revision: 1n,
+              nextAspectId: BigInt(1 + rows.aspectIds),
+              nextHierarchyId: 1 + rows.hierarchies,
+              expiry,
+              versions,
+            },
+            rows,
+          )
+          if (outcome === 'written')
+            return { revision: 1n, mode: 'insert', rowsWritten: rows.count, unchanged: false }
+          mapped = outcome === 'mapped'
+        }
+      }
       let locked = await trx
         .selectFrom('catalog')
         .select(['revision', 'next_aspect_id', 'next_hierarchy_id', notExpired().as('live')])
@@ -139,12 +182,35 @@ export async function saveCatalog(
       if (stored === undefined && plan.mode !== 'insert') plan = fullPlan(catalog, 'insert')
       else if (stored !== undefined && (plan.mode === 'insert' || stored !== state?.revision))
         plan = fullPlan(catalog, 'full')
-      const versionOf = (def: AspectDef): StoredVersion =>
-        (resolved.get(def) as { stored: StoredVersion }).stored
       if (stored !== undefined) plan = await checkPins(trx, catalog, plan, versionOf, ctx.versions)
       validatePlan(plan)
-      const writer = new PlanWriter(trx, ctx.copyIn, catalog, plan, versionOf)
       const revision = (stored ?? 0n) + 1n
+      if (plan.mode !== 'incremental' && !mapped) {
+        const firstAspect = locked === undefined ? 1 : Number(locked.next_aspect_id)
+        const firstHierarchy = locked === undefined ? 1 : locked.next_hierarchy_id
+        const rows = smallRows(versionOf, firstAspect, firstHierarchy)
+        if (rows !== undefined) {
+          if (locked !== undefined) await deleteContents(trx, catalog.globalId)
+          const outcome = await writeWhole(
+            ctx,
+            locked === undefined ? 'insert' : 'update',
+            {
+              catalog,
+              revision,
+              nextAspectId: BigInt(firstAspect + rows.aspectIds),
+              nextHierarchyId: firstHierarchy + rows.hierarchies,
+              expiry,
+              versions,
+            },
+            rows,
+          )
+          if (outcome === 'exists') throw storedMeanwhile(catalog)
+          if (outcome === 'written')
+            return { revision, mode: plan.mode, rowsWritten: rows.count, unchanged: false }
+          // A dedicated table: nothing was written, the bulk path below writes everything.
+        }
+      }
+      const writer = new PlanWriter(trx, ctx.copyIn, catalog, plan, versionOf)
       const written = await writer.write(revision, locked)
       if (expiry.kind !== 'keep') {
         await trx
@@ -163,7 +229,21 @@ export async function saveCatalog(
         })
         .execute()
       return { revision, mode: plan.mode, rowsWritten: written, unchanged: false }
-    }),
+    })
+  })
+}
+
+/** Everything a full save replaces: hierarchies (cascading contents and aspects), pins, entities. */
+async function deleteContents(trx: Trx, catalogId: string): Promise<void> {
+  await trx.deleteFrom('hierarchy').where('catalog_id', '=', catalogId).execute()
+  await trx.deleteFrom('catalog_aspect_def').where('catalog_id', '=', catalogId).execute()
+  await trx.deleteFrom('entity').where('catalog_id', '=', catalogId).execute()
+}
+
+/** A new catalog's row was inserted by another writer between this save's check and its insert. */
+function storedMeanwhile(catalog: Catalog): CheapConflictError {
+  return new CheapConflictError(
+    `catalog ${catalog.globalId} was stored by another writer while this save ran; load it and apply your changes, or save again with { force: true } to overwrite`,
   )
 }
 
@@ -303,9 +383,7 @@ class PlanWriter {
 
   /** Everything a full save replaces: hierarchies (cascading contents and aspects), pins, entities. */
   async #deleteContents(): Promise<void> {
-    await this.#trx.deleteFrom('hierarchy').where('catalog_id', '=', this.#id).execute()
-    await this.#trx.deleteFrom('catalog_aspect_def').where('catalog_id', '=', this.#id).execute()
-    await this.#trx.deleteFrom('entity').where('catalog_id', '=', this.#id).execute()
+    await deleteContents(this.#trx, this.#id)
   }
 
   async #storedHierarchies(): Promise<StoredHierarchies> {
@@ -341,11 +419,7 @@ class PlanWriter {
         .values({ catalog_id: c.globalId, ...fields })
         .onConflict((oc) => oc.column('catalog_id').doNothing())
         .executeTakeFirst()
-      if (inserted.numInsertedOrUpdatedRows === 0n) {
-        throw new CheapConflictError(
-          `catalog ${c.globalId} was stored by another writer while this save ran; load it and apply your changes, or save again with { force: true } to overwrite`,
-        )
-      }
+      if (inserted.numInsertedOrUpdatedRows === 0n) throw storedMeanwhile(c)
     } else {
       await this.#trx
         .updateTable('catalog')

@@ -1,4 +1,4 @@
-import type { Aspect} from '../../model/aspect.ts';
+import type { Aspect } from '../../model/aspect.ts'
 import { checkRequiredProperties, isRequired } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import type { Catalog } from '../../model/catalog.ts'

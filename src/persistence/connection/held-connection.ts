@@ -17,6 +17,13 @@ export interface DedicatedConnection {
   readonly db: Kysely<CheapDatabase>
   /** COPY FROM STDIN on the server; undefined on PGlite (COPY through its bridge kills it). */
   readonly copyIn: CopyIn | undefined
+  /**
+   * Runs a statement as a named prepared statement of this connection: parsed once per
+   * connection (the driver remembers it), and planned once PostgreSQL settles on a generic
+   * plan. For the few fixed, wide statements of the small-catalog path, whose planning costs
+   * more than their execution. `name` must be unique to `text`.
+   */
+  prepared<R>(name: string, text: string, values: readonly unknown[]): Promise<R[]>
 }
 
 /**
@@ -49,6 +56,7 @@ export async function withDedicatedConnection<T>(
       copyIn: canCopy
         ? (table, columns, lines) => copyLines(client, table, columns, lines, log)
         : undefined,
+      prepared: (name, text, values) => runPrepared(client, name, text, values, log),
     })
   } catch (error) {
     broken = error
@@ -70,6 +78,24 @@ function isConnectionFailure(error: unknown): boolean {
 
 const BATCH_CHARS = 1 << 20
 
+async function runPrepared<R>(
+  client: pg.PoolClient,
+  name: string,
+  text: string,
+  values: readonly unknown[],
+  log: StatementLog,
+): Promise<R[]> {
+  const started = performance.now()
+  try {
+    const result = await client.query<R & pg.QueryResultRow>({ name, text, values: [...values] })
+    log.report(text, values, performance.now() - started)
+    return result.rows
+  } catch (error) {
+    log.report(text, values, performance.now() - started, error)
+    throw error
+  }
+}
+
 async function copyLines(
   client: pg.PoolClient,
   table: string,
@@ -81,9 +107,9 @@ async function copyLines(
   const text = `COPY "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) FROM STDIN`
   try {
     await copyStream(client, text, lines)
-    log.report(text, 0, performance.now() - started)
+    log.report(text, [], performance.now() - started)
   } catch (error) {
-    log.report(text, 0, performance.now() - started, error)
+    log.report(text, [], performance.now() - started, error)
     throw error
   }
 }

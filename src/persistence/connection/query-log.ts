@@ -31,8 +31,8 @@ export interface QueryLogOptions {
 /** The adapter's logger, ready for Kysely and for the COPY path. */
 export interface StatementLog {
   readonly kysely: LogConfig | undefined
-  /** Reports a statement that did not go through Kysely (COPY). */
-  report(sql: string, parameterCount: number, durationMs: number, error?: unknown): void
+  /** Reports a statement that did not go through Kysely (COPY, prepared statements). */
+  report(sql: string, parameters: readonly unknown[], durationMs: number, error?: unknown): void
 }
 
 export function statementLog(options: QueryLogOptions): StatementLog {
@@ -58,13 +58,13 @@ export function statementLog(options: QueryLogOptions): StatementLog {
               durationMs: event.queryDurationMillis,
               ...(event.level === 'error' ? { error: event.error } : {}),
             }),
-    report(sql, parameterCount, durationMs, error) {
+    report(sql, parameters, durationMs, error) {
       if (log === undefined) return
       emit({
         level: error === undefined ? 'query' : 'error',
         sql,
-        parameters: withParameters ? [] : undefined,
-        parameterCount,
+        parameters: withParameters ? parameters : undefined,
+        parameterCount: parameters.length,
         durationMs,
         ...(error === undefined ? {} : { error }),
       })

@@ -49,7 +49,7 @@ export function target<T extends ScopedTable>(
   return conflict === undefined ? { table, columns, keys } : { table, columns, keys, conflict }
 }
 
-function sqlTypeOf(table: ScopedTable, column: string): string {
+export function sqlTypeOf(table: ScopedTable, column: string): string {
   const columns = TABLES[table].columns as Readonly<Record<string, { readonly type: PgTypeName }>>
   const type = columns[column]?.type
   if (type === undefined) throw new Error(`no column ${table}.${column} in the manifest`)
@@ -155,7 +155,10 @@ export function insertStatement(
 function onConflict(target: AnyWriteTarget, keep: boolean): RawBuilder<unknown> {
   const keys =
     target.conflict === undefined
-      ? sql.join([sql.id('catalog_id'), ...target.columns.slice(0, target.keys).map((c) => sql.id(c))])
+      ? sql.join([
+          sql.id('catalog_id'),
+          ...target.columns.slice(0, target.keys).map((c) => sql.id(c)),
+        ])
       : sql.raw(target.conflict)
   const values = target.columns.slice(target.keys)
   if (keep || values.length === 0) return sql`on conflict (${keys}) do nothing`
