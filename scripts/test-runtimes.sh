@@ -26,6 +26,7 @@ DENO=$PWD/$R/@deno/linux-x64-glibc/deno
 
 # The subset for the runtimes that do not run the whole suite.
 CHECKS=(
+  test/unit/runtime.test.ts
   test/db/roundtrip.prop.test.ts
   test/unit/java-date-time.test.ts
   test/unit/java-decimal.test.ts
