@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { typeScriptCommand } from '../src/cli/runtime.ts'
 import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
 import { PostgresSchema } from '../src/persistence/schema/postgres-schema.ts'
 
@@ -29,14 +30,10 @@ if (process.argv[2] === '--child') {
   process.stdout.write(`${JSON.stringify({ openMs, rssOpen, schemaMs, peak })}\n`)
 } else {
   const self = fileURLToPath(import.meta.url)
-  const measure = (dataDir?: string): string =>
-    execFileSync(process.execPath, [
-      '--import',
-      'tsx',
-      self,
-      '--child',
-      ...(dataDir === undefined ? [] : [dataDir]),
-    ]).toString('utf8')
+  const measure = (dataDir?: string): string => {
+    const child = typeScriptCommand(self, ['--child', ...(dataDir === undefined ? [] : [dataDir])])
+    return execFileSync(child.command, [...child.args]).toString('utf8')
+  }
   const dir = mkdtempSync(join(tmpdir(), 'cheap-open-'))
   try {
     process.stdout.write(`in memory:                ${measure()}`)

@@ -5,7 +5,8 @@ export interface RunInfo {
   readonly date: string
   readonly backend: 'pg' | 'pglite'
   readonly serverVersion: string
-  readonly node: string
+  /** The runtime that ran it, e.g. `Node 20.20.2`, `Bun 1.4.5`, `Deno 2.9.6`. */
+  readonly runtime: string
   readonly command: string
 }
 
@@ -17,7 +18,7 @@ export function markdownReport(info: RunInfo, results: readonly SizeResult[]): s
   const lines = [
     `# cheap-db-postgres benchmark — ${info.backend} (${info.serverVersion}), ${info.date}`,
     '',
-    `Command: \`${info.command}\` on Node ${info.node}. Rows/s are stored rows per second; ratios are against PostgreSQL's own ceiling measured in the same run on the same backend.`,
+    `Command: \`${info.command}\` on ${info.runtime}. Rows/s are stored rows per second; ratios are against PostgreSQL's own ceiling measured in the same run on the same backend.`,
     '',
     '| entities | stored rows | values | save rows/s | COPY rows/s | unnest rows/s | save/COPY | save/unnest | load rows/s | SELECT rows/s | load/SELECT | load peak RSS | re-save 0.1% | re-save/full | loadAspects p50/p95/p99 ms | upsertAspects p50/p95/p99 ms |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { promisify } from 'node:util'
+import { typeScriptCommand } from '../src/cli/runtime.ts'
 import { buildSampleCatalog } from '../src/cli/sample-catalog.ts'
 import { Aspect } from '../src/model/aspect.ts'
 import type { AspectMap } from '../src/model/hierarchy/aspect-map.ts'
@@ -85,20 +86,15 @@ async function measureSize(entities: number, options: BenchOptions): Promise<Siz
     await adapter.close()
 
     progress(`N=${entities}: full load in a fresh process`)
-    const child = await run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(import.meta.dirname, 'load-child.ts'),
-        JSON.stringify(target),
-        catalog.globalId,
-      ],
-      {
-        maxBuffer: 1 << 24,
-        env: { ...process.env, TZ: 'UTC' },
-      },
-    )
+    // On the runtime that runs the benchmark: Node through tsx, Bun and Deno natively.
+    const loader = typeScriptCommand(join(import.meta.dirname, 'load-child.ts'), [
+      JSON.stringify(target),
+      catalog.globalId,
+    ])
+    const child = await run(loader.command, [...loader.args], {
+      maxBuffer: 1 << 24,
+      env: { ...process.env, TZ: 'UTC' },
+    })
     const loadStats = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as {
       loadMs: number
       maxRssMb: number

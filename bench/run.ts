@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { currentRuntime } from '../src/cli/runtime.ts'
 import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
 import { markdownReport, smallReport, svgChart, type RunInfo } from './report.ts'
 import { runBench } from './run-bench.ts'
@@ -30,14 +31,17 @@ const probe =
 const health = await probe.healthCheck()
 await probe.close()
 const backend = url === undefined ? 'pglite' : 'pg'
+const runtime = currentRuntime()
 const info: RunInfo = {
   date: new Date().toISOString().slice(0, 10),
   backend,
   serverVersion: health.serverVersion,
-  node: process.version,
+  runtime: runtime.label,
   command: `npm run bench -- --entities ${sizes.join(',')}${url === undefined ? '' : ' --url <server>'}`,
 }
-console.log(`benchmark on ${backend} (${health.serverVersion}), sizes ${sizes.join(', ')}`)
+console.log(
+  `benchmark on ${backend} (${health.serverVersion}), ${runtime.label}, sizes ${sizes.join(', ')}`,
+)
 const results = await runBench({
   url,
   sizes,
@@ -65,7 +69,11 @@ if (smallCount > 0) {
   }
 }
 await mkdir(values.out, { recursive: true })
-const base = join(values.out, `${info.date}-${backend}`)
+// Node's results keep their historical name; other runtimes' sit beside them, named.
+const base = join(
+  values.out,
+  `${info.date}-${backend}${runtime.name === 'node' ? '' : `-${runtime.name}`}`,
+)
 await writeFile(`${base}.json`, `${JSON.stringify({ ...info, results, small }, null, 2)}\n`)
 const report = markdownReport(info, results) + smallReport(small)
 await writeFile(`${base}.md`, report)

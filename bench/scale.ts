@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
+import { typeScriptCommand } from '../src/cli/runtime.ts'
 import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
 import { PostgresSchema } from '../src/persistence/schema/postgres-schema.ts'
 import { openTarget, type BenchTarget } from './open-backend.ts'
@@ -37,11 +38,13 @@ interface ScaleRow {
 }
 
 async function child(script: string, args: readonly string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(
-    process.execPath,
-    ['--max-old-space-size=16384', '--import', 'tsx', join(import.meta.dirname, script), ...args],
-    { maxBuffer: 1 << 24, env: { ...process.env, TZ: 'UTC' } },
-  )
+  const child = typeScriptCommand(join(import.meta.dirname, script), args, {
+    nodeOptions: ['--max-old-space-size=16384'],
+  })
+  const { stdout } = await run(child.command, [...child.args], {
+    maxBuffer: 1 << 24,
+    env: { ...process.env, TZ: 'UTC' },
+  })
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>
 }
 

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import pg from 'pg'
 import { ROOT, SERVER_URL, TSX, removeDir, run } from './cli/harness.ts'
+import { typeScriptCommand } from '../src/cli/runtime.ts'
 
 const EXAMPLES = join(ROOT, 'examples')
 
@@ -56,8 +57,10 @@ const EXPECTED: Readonly<Record<string, readonly RegExp[]>> = {
   ],
 }
 
+/** Runs an example on the runtime of the test run: Node through tsx, Bun and Deno natively. */
 function runTs(file: string, env: Readonly<Record<string, string>> = {}) {
-  return run(process.execPath, ['--import', TSX, file], { cwd: ROOT, env })
+  const child = typeScriptCommand(file, [], { tsx: TSX })
+  return run(child.command, child.args, { cwd: ROOT, env })
 }
 
 describe('examples', { concurrency: 2 }, () => {

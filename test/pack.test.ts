@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
+import { currentRuntime, typeScriptCommand } from '../src/cli/runtime.ts'
 import { ROOT, TSX, cleanEnv, removeDir, run, tempDir } from './cli/harness.ts'
 
 const exec = promisify(execFile)
@@ -63,6 +64,18 @@ describe('the npm package', () => {
   })
   after(async () => removeDir(dir))
 
+  /**
+   * The installed `cheap` as a user of this runtime starts it: `npx cheap` on Node (its
+   * shebang), `bun node_modules/.bin/cheap` on Bun, `deno run -A …/bin/cheap` on Deno.
+   */
+  function installedCheap(args: readonly string[]) {
+    const runtime = currentRuntime().name
+    const bin = join(project, 'node_modules', 'cheap-db-postgres', 'bin', 'cheap')
+    if (runtime === 'node') return run(NPX, ['--no-install', 'cheap', ...args], { cwd: project })
+    const prefix = runtime === 'deno' ? ['run', '-A', bin] : [bin]
+    return run(process.execPath, [...prefix, ...args], { cwd: project })
+  }
+
   it('holds the built JS, its types, the schema, bin/cheap and the README, nothing else', () => {
     for (const file of [
       'package.json',
@@ -113,15 +126,13 @@ describe('the npm package', () => {
   })
 
   it('installs its bin: npx cheap --version', async () => {
-    const result = await run(NPX, ['--no-install', 'cheap', '--version'], { cwd: project })
+    const result = await installedCheap(['--version'])
     assert.equal(result.code, 0, result.stderr)
     assert.equal(result.stdout, `${pkg.version}\n`)
   })
 
   it('npx cheap demo runs on embedded PGlite from the built code', async () => {
-    const result = await run(NPX, ['--no-install', 'cheap', 'demo', '--entities', '200'], {
-      cwd: project,
-    })
+    const result = await installedCheap(['demo', '--entities', '200'])
     const shown = `${result.stdout}${result.stderr}`
     assert.equal(result.code, 0, shown)
     assert.match(result.stdout, /^loaded through a fresh adapter: equal to the saved catalog$/m)
@@ -131,14 +142,10 @@ describe('the npm package', () => {
 
   it('npx cheap finds the schema files: import, then export byte for byte', async () => {
     const fixture = join(ROOT, 'test', 'fixtures', 'json', 'full-catalog.json')
-    const imported = await run(NPX, ['--no-install', 'cheap', 'import', fixture], {
-      cwd: project,
-    })
+    const imported = await installedCheap(['import', fixture])
     assert.equal(imported.code, 0, imported.stderr)
     const id = imported.stdout.trim()
-    const exported = await run(NPX, ['--no-install', 'cheap', 'export', id, '--pretty'], {
-      cwd: project,
-    })
+    const exported = await installedCheap(['export', id, '--pretty'])
     assert.equal(exported.code, 0, exported.stderr)
     assert.equal(exported.stdout, await readFile(fixture, 'utf8'))
   })
@@ -185,10 +192,10 @@ describe('the npm package', () => {
       join(project, 'quick-start.ts'),
       example.replace("from '../src/index.ts'", "from 'cheap-db-postgres'"),
     )
-    // tsx only strips the example's types; the package itself is plain JS from dist/.
-    const result = await run(process.execPath, ['--import', TSX, 'quick-start.ts'], {
-      cwd: project,
-    })
+    // On Node tsx only strips the example's types; Bun and Deno run it natively. Either way
+    // the package itself is plain JS from dist/, found through node_modules.
+    const child = typeScriptCommand('quick-start.ts', [], { tsx: TSX })
+    const result = await run(child.command, child.args, { cwd: project })
     assert.equal(result.code, 0, `${result.stdout}${result.stderr}`)
     assert.match(result.stdout, /^equal to the saved catalog: true$/m)
   })

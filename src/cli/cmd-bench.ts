@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import type { CommandSpec } from './command.ts'
 import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes.ts'
 import { packageInfo } from './package-info.ts'
+import { currentRuntime, typeScriptCommand } from './runtime.ts'
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
@@ -50,21 +51,30 @@ export const benchCommand: CommandSpec = {
     const choice = ctx.global.database
     if (choice.kind === 'server') env['DATABASE_URL'] = choice.url
     else delete env['DATABASE_URL']
-    let tsx: string
-    try {
-      tsx = import.meta.resolve('tsx')
-    } catch (error) {
-      throw new CliError(
-        EXIT.USAGE,
-        'the benchmark needs tsx, a development dependency',
-        'run `npm install` in the repository first',
-        { cause: error },
-      )
+    // Node runs the TypeScript benchmark through tsx; Bun and Deno run it natively.
+    let tsx: string | undefined
+    if (currentRuntime().name === 'node') {
+      try {
+        tsx = import.meta.resolve('tsx')
+      } catch (error) {
+        throw new CliError(
+          EXIT.USAGE,
+          'the benchmark needs tsx, a development dependency',
+          'run `npm install` in the repository first',
+          { cause: error },
+        )
+      }
     }
     // From the repository (the benchmark starts helpers that resolve tsx from there), with
-    // --out made absolute so that it still means what it meant where the user typed it.
+    // --out made absolute so that it still means what it meant where the user typed it, on
+    // the runtime that runs this command.
     const args = absoluteOut(rest, ctx.io.cwd)
-    return run(process.execPath, ['--import', tsx, script, ...args], root, env)
+    const { command, args: argv } = typeScriptCommand(
+      script,
+      args,
+      tsx === undefined ? {} : { tsx },
+    )
+    return run(command, argv, root, env)
   },
 }
 

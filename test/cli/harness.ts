@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { runCli } from '../../src/cli/run.ts'
+import { typeScriptCommand } from '../../src/cli/runtime.ts'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const MAIN = join(ROOT, 'src', 'cli', 'main.ts')
@@ -51,9 +52,14 @@ export function cleanEnv(
   return env
 }
 
-/** Runs `node --import tsx src/cli/main.ts …args` and collects its output and exit code. */
+/**
+ * Runs `node --import tsx src/cli/main.ts …args` (on Bun `bun src/cli/main.ts …`, on Deno
+ * `deno run -A src/cli/main.ts …`: the runtime of the test run) and collects its output and
+ * exit code.
+ */
 export function cheap(args: readonly string[], options: CliOptions): Promise<CliResult> {
-  return run(process.execPath, ['--import', TSX, MAIN, ...args], options)
+  const child = typeScriptCommand(MAIN, args, { tsx: TSX })
+  return run(child.command, child.args, options)
 }
 
 /** Runs a program (not a shell), with the clean environment plus `options.env`. */

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process'
 import { copyFile, mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { typeScriptCommand } from '../../src/cli/runtime.ts'
 import {
   FIXTURES,
   MAIN,
@@ -67,9 +68,10 @@ function shell(
   cwd: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number | null; output: string }> {
-  // `npx cheap` is this checkout's CLI; stdout and stderr interleave as on a terminal.
+  // `npx cheap` is this checkout's CLI on the runtime of the test run; stdout and stderr
+  // interleave as on a terminal.
   const prelude =
-    'exec 2>&1; cheap() { "$CHEAP_NODE" --import "$CHEAP_TSX" "$CHEAP_MAIN" $CHEAP_ARGS "$@"; }'
+    'exec 2>&1; cheap() { "$CHEAP_NODE" $CHEAP_RUNTIME_ARGS "$CHEAP_MAIN" $CHEAP_ARGS "$@"; }'
   const script = `${prelude}\n${command.replaceAll('npx cheap', 'cheap')}\n`
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -89,7 +91,8 @@ function runTour(name: string, variant: { env: Record<string, string>; exact: bo
     const env = () =>
       cleanEnv({
         CHEAP_NODE: process.execPath,
-        CHEAP_TSX: TSX,
+        // What goes before the script: `--import <tsx>` on Node, `run -A` on Deno, nothing on Bun.
+        CHEAP_RUNTIME_ARGS: typeScriptCommand(MAIN, [], { tsx: TSX }).args.slice(0, -1).join(' '),
         CHEAP_MAIN: MAIN,
         ...variant.env,
       })
