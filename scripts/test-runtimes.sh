@@ -81,7 +81,8 @@ node_run() { # label, node binary, test files…
   local started=$SECONDS
   demo "$label" "$node" --import tsx
   local demo_status=$?
-  "$node" --import tsx --test --test-reporter=spec --test-concurrency=1 --test-timeout=600000 \
+  # Two files at a time, as npm test runs them (one per core).
+  "$node" --import tsx --test --test-reporter=spec --test-concurrency=2 --test-timeout=600000 \
     "$@" 2>&1 | tee "$LOGS/$label.txt"
   local pass fail
   pass=$(grep -E '^ℹ pass [0-9]+$' "$LOGS/$label.txt" | tail -1 | grep -oE '[0-9]+')
@@ -128,7 +129,7 @@ RUNTIMES=("$@")
 [ ${#RUNTIMES[@]} = 0 ] && RUNTIMES=(node24 node22 bun deno)
 for runtime in "${RUNTIMES[@]}"; do
   case $runtime in
-    node24) node_run "node 24" "$NODE24" $(find test -name '*.test.ts' | sort) ;;
+    node24) node_run "node 24" "$NODE24" $(scripts/test-files.sh) ;;
     node22) node_run "node 22" "$NODE22" "${CHECKS[@]}" ;;
     bun) bun_run ;;
     deno) deno_run ;;
