@@ -58,14 +58,13 @@ const smallCount = Number(values['small-catalogs'])
 const small: SmallCatalogResult[] = []
 if (smallCount > 0) {
   for (const on of url === undefined ? [undefined] : [url, undefined]) {
-    small.push(
-      ...(await measureSmallCatalogs({
-        url: on,
-        catalogs: smallCount,
-        paths: ['auto', 'never'],
-        log: (line) => console.log(line),
-      })),
-    )
+    const measured = await measureSmallCatalogs({
+      url: on,
+      catalogs: smallCount,
+      paths: ['auto', 'never'],
+      log: (line) => console.log(line),
+    })
+    for (const result of measured) small.push(result)
   }
 }
 await mkdir(values.out, { recursive: true })
