@@ -7,7 +7,7 @@ import { codecOf } from '../store/codecs/index.ts'
 import { preparedName } from '../store/prepared.ts'
 import {
   loadVersions,
-  versionIn,
+  findVersion,
   type DefVersionCache,
   type StoredVersion,
 } from '../store/def-versions.ts'
@@ -87,9 +87,11 @@ export async function loadSmallCatalog(
   const versions = await loadVersions(db, pins, cache)
   const pinned = new Map<string, StoredVersion>()
   for (const p of pins) {
-    const version = versionIn(versions, p.defId, p.version)
-    // Read after the statement: a def deleted and stored again meanwhile is another def.
-    if (version.generation !== p.generation) return undefined
+    const version = findVersion(versions, p.defId, p.version)
+    // Read after the statement, outside its snapshot: a def deleted meanwhile (gone) or deleted
+    // and stored again (another generation) sends the load to the bulk path, which reads both in
+    // one snapshot.
+    if (version === undefined || version.generation !== p.generation) return undefined
     pinned.set(p.defId, version)
   }
   const assembler = new AspectAssembler()

@@ -109,21 +109,22 @@ export async function saveCatalog(
     if (stored !== expected) throw staleError(catalog, stored, expected)
     return { revision: state.revision, mode: 'incremental', rowsWritten: 0, unchanged: true }
   }
-  // The small path's rows, built once (ids are allocated from 1 for a new catalog).
-  let small: { rows: WholeRows; from: { aspect: number; hierarchy: number } } | undefined
-  const smallRows = (
-    versionOf: (def: AspectDef) => StoredVersion,
-    aspect: number,
-    hierarchy: number,
-  ): WholeRows | undefined => {
-    if (ctx.smallRows <= 0) return undefined
-    if (small !== undefined && small.from.aspect === aspect && small.from.hierarchy === hierarchy)
-      return small.rows
-    const rows = wholeRows(catalog, versionOf, aspect, hierarchy, ctx.smallRows)
-    if (rows !== undefined) small = { rows, from: { aspect, hierarchy } }
-    return rows
-  }
   return retryOnPinsChanged(catalog.globalId, () => {
+    // The small path's rows, built once per attempt (ids are allocated from 1 for a new catalog):
+    // a rerun must not reuse rows built from def versions its rolled-back attempt stored.
+    let small: { rows: WholeRows; from: { aspect: number; hierarchy: number } } | undefined
+    const smallRows = (
+      versionOf: (def: AspectDef) => StoredVersion,
+      aspect: number,
+      hierarchy: number,
+    ): WholeRows | undefined => {
+      if (ctx.smallRows <= 0) return undefined
+      if (small !== undefined && small.from.aspect === aspect && small.from.hierarchy === hierarchy)
+        return small.rows
+      const rows = wholeRows(catalog, versionOf, aspect, hierarchy, ctx.smallRows)
+      if (rows !== undefined) small = { rows, from: { aspect, hierarchy } }
+      return rows
+    }
     let mapped = false
     return ctx.db.transaction().execute(async (trx) => {
       // AspectDefs first (their locks come before the catalog's, docs/LOCKING.md): the defs this

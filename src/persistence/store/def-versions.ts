@@ -225,12 +225,21 @@ export async function loadVersions(
 }
 
 /** `loadVersions` result lookup. */
+/** The version in `versions`, or undefined when it is not there (read outside a snapshot). */
+export function findVersion(
+  versions: ReadonlyMap<string, StoredVersion>,
+  defId: string,
+  version: number,
+): StoredVersion | undefined {
+  return versions.get(key(defId, version))
+}
+
 export function versionIn(
   versions: ReadonlyMap<string, StoredVersion>,
   defId: string,
   version: number,
 ): StoredVersion {
-  const found = versions.get(key(defId, version))
+  const found = findVersion(versions, defId, version)
   // The foreign keys catalog_aspect_def → aspect_def_version → property_def make this unreachable.
   if (found === undefined) throw new Error(`AspectDef ${defId} version ${version} is not stored`)
   return found
