@@ -30,6 +30,7 @@ import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
 import { PostgresDao } from '../src/persistence/dao/postgres-dao.ts'
 import type { Predicate, WhereBuilder } from '../src/persistence/query/predicate.ts'
 import { PostgresSchema } from '../src/persistence/schema/postgres-schema.ts'
+import { latencyOf, round } from './latency.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -110,14 +111,6 @@ function fill(catalog: Catalog, def: Doc): void {
   }
 }
 
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100
-}
-
 async function time<T>(action: () => Promise<T>): Promise<{ ms: number; result: T }> {
   const started = performance.now()
   const result = await action()
@@ -136,8 +129,8 @@ async function latency(
     await run()
     samples.push(performance.now() - started)
   }
-  samples.sort((a, b) => a - b)
-  return { p50: round(percentile(samples, 0.5)), p95: round(percentile(samples, 0.95)), results }
+  const { p50, p95 } = latencyOf(samples)
+  return { p50, p95, results }
 }
 
 const QUERIES: readonly {

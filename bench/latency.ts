@@ -19,10 +19,15 @@ export async function measureLatency(
     await operation(i)
     times.push(performance.now() - started)
   }
-  times.sort((a, b) => a - b)
+  return latencyOf(times)
+}
+
+/** Percentiles, in ms rounded to 0.01, of measured times (any order). */
+export function latencyOf(times: readonly number[]): Latency {
+  const sorted = [...times].sort((a, b) => a - b)
   const at = (q: number) =>
-    round(times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0)
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), samples }
+    round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0)
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), samples: sorted.length }
 }
 
 export function round(value: number, digits = 2): number {

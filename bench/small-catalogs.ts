@@ -8,7 +8,7 @@ import { createPropertyDef } from '../src/model/property-def.ts'
 import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
 import { PostgresDao, type SmallCatalogPath } from '../src/persistence/dao/postgres-dao.ts'
 import { PostgresSchema } from '../src/persistence/schema/postgres-schema.ts'
-import { round, type Latency } from './latency.ts'
+import { latencyOf, type Latency } from './latency.ts'
 
 /**
  * Issue #16's workload: many small catalogs (a catalog per session, per document, per user),
@@ -101,13 +101,6 @@ export function smallCatalog(
   const folder = tree.root.addChild('inbox')
   ids.slice(1).forEach((id, i) => folder.addChild(`item-${i}`, { entityId: id, isLeaf: true }))
   return catalog
-}
-
-function latency(times: number[]): Latency {
-  const sorted = [...times].sort((a, b) => a - b)
-  const at = (q: number) =>
-    round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0)
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), samples: sorted.length }
 }
 
 async function timeEach<T>(
@@ -210,14 +203,14 @@ export async function measureSmallCatalogs(
         catalogs: count,
         entities: n,
         rowsPerCatalog,
-        saveMs: latency(saves[p] ?? []),
-        loadMs: latency(loads[p] ?? []),
+        saveMs: latencyOf(saves[p] ?? []),
+        loadMs: latencyOf(loads[p] ?? []),
         concurrent: {
           clients,
           savesPerSec: Math.round(savesPerSec),
           loadsPerSec: Math.round(loadsPerSec),
         },
-        newDaoFirstCallMs: latency(fresh),
+        newDaoFirstCallMs: latencyOf(fresh),
       }
       log(
         `small catalogs (${adapter.kind}, path ${path}): ${count} × ${n} entities (${rowsPerCatalog} rows each): save p50/p95 ${result.saveMs.p50}/${result.saveMs.p95} ms, load p50/p95 ${result.loadMs.p50}/${result.loadMs.p95} ms; ${clients} clients ${result.concurrent.savesPerSec} saves/s, ${result.concurrent.loadsPerSec} loads/s; new dao + first load p50/p95 ${result.newDaoFirstCallMs.p50}/${result.newDaoFirstCallMs.p95} ms`,
