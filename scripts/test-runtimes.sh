@@ -138,6 +138,18 @@ for runtime in "${RUNTIMES[@]}"; do
 done
 
 echo
+# CI keeps only the tail of the output: repeat each runtime's failures (node:test's own
+# "failing tests" section, bun's and deno's error lines) here, where the tail holds them.
+for log in "$LOGS"/*.txt; do
+  [ -e "$log" ] && [ "$(basename "$log")" != demo.txt ] || continue
+  failures=$(sed -n '/^✖ failing tests:/,$p' "$log" | head -80)
+  [ -z "$failures" ] && failures=$(grep -E -A12 '^\(fail\)|^ERRORS|=> .*error' "$log" | head -80)
+  if [ -n "$failures" ]; then
+    echo "== failures on $(basename "$log" .txt):"
+    echo "$failures"
+  fi
+done
+echo
 echo "== runtimes summary (node $(node --version) ran the whole suite above, in npm test)"
 printf '%s\n' "${SUMMARY[@]}"
 exit $FAILED
