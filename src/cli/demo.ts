@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { sql, type Kysely } from 'kysely'
+import { sql } from 'kysely'
 import { catalogFromJson, catalogToJson } from '../json/index.ts'
 import { catalogDiff } from '../model/equality.ts'
 import { PostgresAdapter } from '../persistence/connection/adapter.ts'
@@ -104,12 +104,13 @@ async function countRows(
   adapter: PostgresAdapter,
   catalogId: string,
 ): Promise<Record<string, number>> {
-  const db = adapter.db as unknown as Kysely<unknown>
   const counts: Record<string, number> = {}
   for (const table of TABLE_NAMES.filter((t) => TABLES[t].group === 'catalog')) {
     const result = await sql<{
       n: bigint
-    }>`select count(*) as n from ${sql.id(table)} where catalog_id = ${catalogId}::uuid`.execute(db)
+    }>`select count(*) as n from ${sql.id(table)} where catalog_id = ${catalogId}::uuid`.execute(
+      adapter.db,
+    )
     counts[table] = Number(result.rows[0]?.n ?? 0n)
   }
   return counts

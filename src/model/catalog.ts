@@ -139,7 +139,7 @@ export class Catalog {
   /** The AspectMap of the def named `name`, if any. */
   aspects<D extends AspectDef = AspectDef>(name: string): AspectMap<D> | undefined {
     const h = this.#hierarchies.get(name)
-    return h?.type === 'AM' ? (h as unknown as AspectMap<D>) : undefined
+    return h?.type === 'AM' ? (h as AspectMap<D>) : undefined
   }
 
   /**

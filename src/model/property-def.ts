@@ -206,7 +206,5 @@ export type LiteralPropertyDef<O extends PropertyDefInput> = PropertyDef<
 export function createPropertyDef<const O extends PropertyDefInput>(
   options: O & { readonly defaultValue?: ValueFor<O['type'], MultivaluedOf<O>, NullableOf<O>> },
 ): LiteralPropertyDef<O> {
-  return PropertyDef.create(
-    options as unknown as PropertyDefOptions<O['name'], O['type'], MultivaluedOf<O>, NullableOf<O>>,
-  ) as LiteralPropertyDef<O>
+  return PropertyDef.create(options) as LiteralPropertyDef<O>
 }

@@ -152,7 +152,7 @@ forEachBackend('schema bootstrap', (backend) => {
   })
 
   it('moves updated_at on a real change and leaves it on an update that changes nothing', async () => {
-    const db = audited.adapter.db as unknown as Kysely<CheapAuditedDatabase>
+    const db = audited.adapter.db.withTables<CheapAuditedDatabase>()
     const catalogId = '7d3c1c52-93a5-4a4e-9bd6-0c64a5a3e0f1'
     await db.insertInto('catalog').values({ catalog_id: catalogId, species: 'SINK' }).execute()
     const stamps = () =>

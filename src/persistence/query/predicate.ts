@@ -197,7 +197,9 @@ function ref(property: string): AnyRef {
 
 /** A {@link WhereBuilder} (typed by `D` for callers; untyped underneath). */
 export function whereBuilder<D extends AspectDef = AspectDef>(): WhereBuilder<D> {
-  const p = ((property: string) => ref(property)) as unknown as WhereBuilder<D>
+  // One untyped reference underneath; the property name's type picks the operations offered.
+  const p = <K extends QueryPropertyName<D>>(property: K) =>
+    ref(property) as PropertyRef<QueryProperty<D, K>>
   const combine =
     (kind: 'and' | 'or') =>
     (...parts: readonly Predicate[]) => ({

@@ -80,7 +80,8 @@ export type AuditedTableName = {
 
 /**
  * {@link CheapDatabase} with the audit columns, for schemas created with `includeAudit: true`
- * (`adapter.db as unknown as Kysely<CheapAuditedDatabase>`).
+ * (`adapter.db.withTables<CheapAuditedDatabase>()`: Kysely adds the columns to the tables
+ * it already knows, no cast needed).
  */
 export type CheapAuditedDatabase = {
   [T in CheapTableName]: T extends AuditedTableName ? CheapTable<T> & AuditColumns : CheapTable<T>
