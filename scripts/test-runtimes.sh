@@ -73,16 +73,23 @@ record() { # runtime label, pass count, fail count, seconds, extra status (0 = o
   if [ "$3" != 0 ] || [ "$2" = 0 ] || [ "$5" != 0 ]; then FAILED=1; fi
 }
 
-node_run() { # label, node binary, test files…
+# Node 24's V8 can abort a process that creates and closes many PGlite instances with "Check
+# failed: jit_page.has_value()" where the CPU has memory protection keys (nodejs/node#64500; it
+# killed an example's process and a test file's in two CI runs). Node refuses the flag that
+# avoids it in NODE_OPTIONS: it goes on the command line, node:test passes it to each test
+# file's process, and typeScriptCommand (src/cli/runtime.ts) to the children the tests start.
+NODE24_FLAGS=(--no-memory-protection-keys)
+
+node_run() { # label, node binary, test files… (NODE_FLAGS: the array of flags for that node)
   local label=$1 node=$2
   shift 2
   echo
   echo "== $label ($("$node" --version)): $# test files"
   local started=$SECONDS
-  demo "$label" "$node" --import tsx
+  demo "$label" "$node" "${NODE_FLAGS[@]}" --import tsx
   local demo_status=$?
   # Two files at a time, as npm test runs them (one per core).
-  "$node" --import tsx --test --test-reporter=spec --test-concurrency=2 --test-timeout=600000 \
+  "$node" "${NODE_FLAGS[@]}" --import tsx --test --test-reporter=spec --test-concurrency=2 --test-timeout=600000 \
     "$@" 2>&1 | tee "$LOGS/$label.txt"
   local pass fail
   pass=$(grep -E '^ℹ pass [0-9]+$' "$LOGS/$label.txt" | tail -1 | grep -oE '[0-9]+')
@@ -129,8 +136,14 @@ RUNTIMES=("$@")
 [ ${#RUNTIMES[@]} = 0 ] && RUNTIMES=(node24 node22 bun deno)
 for runtime in "${RUNTIMES[@]}"; do
   case $runtime in
-    node24) node_run "node 24" "$NODE24" $(scripts/test-files.sh) ;;
-    node22) node_run "node 22" "$NODE22" "${CHECKS[@]}" ;;
+    node24)
+      NODE_FLAGS=("${NODE24_FLAGS[@]}")
+      node_run "node 24" "$NODE24" $(scripts/test-files.sh)
+      ;;
+    node22)
+      NODE_FLAGS=()
+      node_run "node 22" "$NODE22" "${CHECKS[@]}"
+      ;;
     bun) bun_run ;;
     deno) deno_run ;;
     *) echo "unknown runtime $runtime (node24, node22, bun, deno)" >&2; exit 2 ;;

@@ -32,6 +32,22 @@ export function currentRuntime(): Runtime {
   return { name: 'node', version: versions.node, label: `Node ${versions.node}` }
 }
 
+/**
+ * The V8 flags of this Node process that a Node child must be started with too: the ones Node
+ * refuses in `NODE_OPTIONS`, so a child can only get them on its command line.
+ *
+ * `--no-memory-protection-keys` is the one that matters. On Node 24 (V8 13) on a CPU with memory
+ * protection keys, creating and closing many PGlite instances (a WebAssembly PostgreSQL each) now
+ * and then aborts the process with `Check failed: jit_page.has_value()` in V8's JIT page
+ * tracking (nodejs/node#64500); our CI met it twice in children running an example. Turning the
+ * keys off avoids that code path. A parent started with it wants its children started with it.
+ */
+export function inheritedNodeFlags(execArgv: readonly string[] = process.execArgv): string[] {
+  return execArgv.filter((flag) => INHERITED_FLAGS.has(flag))
+}
+
+const INHERITED_FLAGS = new Set(['--no-memory-protection-keys'])
+
 /** A program and its arguments, for `spawn`/`execFile`. */
 export interface Command {
   readonly command: string
@@ -43,7 +59,8 @@ export interface Command {
  * `node --import <tsx> script`, Bun as `bun script`, Deno as `deno run -A script` (a child of
  * a development tool gets every permission, as it would on Node). `tsx` is the loader to use on
  * Node, as a specifier or an absolute URL; `nodeOptions` go before it (e.g.
- * `--max-old-space-size=…`, which only Node understands).
+ * `--max-old-space-size=…`, which only Node understands), after this process's
+ * {@link inheritedNodeFlags}.
  */
 export function typeScriptCommand(
   script: string,
@@ -57,6 +74,13 @@ export function typeScriptCommand(
   }
   return {
     command: process.execPath,
-    args: [...(options.nodeOptions ?? []), '--import', options.tsx ?? 'tsx', script, ...args],
+    args: [
+      ...inheritedNodeFlags(),
+      ...(options.nodeOptions ?? []),
+      '--import',
+      options.tsx ?? 'tsx',
+      script,
+      ...args,
+    ],
   }
 }

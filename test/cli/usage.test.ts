@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { COMMANDS, hintFor } from '../../src/cli/run.ts'
+import { inheritedNodeFlags } from '../../src/cli/runtime.ts'
 import { CheapConflictError } from '../../src/errors.ts'
 import {
   FIXTURES,
@@ -80,7 +81,8 @@ describe('cheap without a database', () => {
   it('in a clone, npx cheap runs bin/cheap, which runs the TypeScript source', async () => {
     const result = await run_(NPX, ['--no-install', 'cheap', '--version'], { cwd: ROOT })
     assert.equal(result.code, 0, show(result))
-    const viaBin = await run_(process.execPath, [join(ROOT, 'bin', 'cheap'), 'show', 'x'], { cwd })
+    const bin = [...inheritedNodeFlags(), join(ROOT, 'bin', 'cheap'), 'show', 'x']
+    const viaBin = await run_(process.execPath, bin, { cwd })
     assertExit(viaBin, 3)
     assert.match(viaBin.stderr, /^cheap show: 'x' is not a catalog id/)
   })

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql, type Kysely } from 'kysely'
+import { inheritedNodeFlags } from '../../src/cli/runtime.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -60,7 +61,7 @@ export function runWriter(checkout: ReleaseCheckout, job: WriterJob): Promise<vo
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'writer.ts', JSON.stringify(job)],
+      [...inheritedNodeFlags(), '--import', 'tsx', 'writer.ts', JSON.stringify(job)],
       { cwd: checkout.dir, env: { ...process.env, TZ: 'UTC' }, maxBuffer: 16 << 20 },
       (error, _stdout, stderr) => {
         if (error === null) resolve()

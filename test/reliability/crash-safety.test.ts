@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
 import { after, afterEach, before, it } from 'node:test'
 import { sql } from 'kysely'
+import { inheritedNodeFlags } from '../../src/cli/runtime.ts'
 import { CheapError } from '../../src/errors.ts'
 import { catalogFromJson, catalogToJson } from '../../src/json/index.ts'
 import { catalogDiff, type AspectDef, type Catalog } from '../../src/model/index.ts'
@@ -289,7 +290,7 @@ describeOnServer('reliability: crash safety', (url) => {
     killAfterMs: number | undefined,
   ): Promise<{ readonly saved: boolean; readonly saveMs: number }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+      const child = spawn(process.execPath, [...inheritedNodeFlags(), '--import', 'tsx', CHILD], {
         env: {
           ...process.env,
           TZ: 'UTC',

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pathToFileURL } from 'node:url'
+import { inheritedNodeFlags } from '../../src/cli/runtime.ts'
 import { ROOT, TSX, removeDir, run, tempDir } from '../cli/harness.ts'
 
 // A module hook that refuses to resolve PGlite: any attempt to load it fails the child.
@@ -32,9 +33,15 @@ describe('PGlite is loaded lazily', () => {
     const file = join(dir, `probe-${Math.random().toString(36).slice(2)}.mts`)
     const index = pathToFileURL(join(ROOT, 'src', 'index.ts')).href
     await writeFile(file, `const cheap = await import(${JSON.stringify(index)})\n${body}\n`)
-    return run(process.execPath, ['--import', join(dir, 'register.mjs'), '--import', TSX, file], {
-      cwd: ROOT,
-    })
+    const args = [
+      ...inheritedNodeFlags(),
+      '--import',
+      join(dir, 'register.mjs'),
+      '--import',
+      TSX,
+      file,
+    ]
+    return run(process.execPath, args, { cwd: ROOT })
   }
 
   it('not by importing the package or creating a server adapter', async () => {

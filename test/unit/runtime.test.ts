@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { currentRuntime, typeScriptCommand } from '../../src/cli/runtime.ts'
+import { currentRuntime, inheritedNodeFlags, typeScriptCommand } from '../../src/cli/runtime.ts'
 import { ROOT, TSX, removeDir, run, tempDir } from '../cli/harness.ts'
 
 describe('the runtime', () => {
@@ -33,7 +33,8 @@ describe('the runtime', () => {
       file,
       `import { currentRuntime } from ${JSON.stringify(join(ROOT, 'src', 'cli', 'runtime.ts'))}\n` +
         `const args: readonly string[] = process.argv.slice(2)\n` +
-        `process.stdout.write(JSON.stringify({ label: currentRuntime().label, args }))\n`,
+        `const flags = process.execArgv.filter((flag) => flag === '--no-memory-protection-keys')\n` +
+        `process.stdout.write(JSON.stringify({ label: currentRuntime().label, args, flags }))\n`,
     )
     const child = typeScriptCommand(file, ['a b', '--c'], { tsx: TSX })
     assert.equal(child.command, process.execPath)
@@ -42,6 +43,15 @@ describe('the runtime', () => {
     assert.deepEqual(JSON.parse(result.stdout), {
       label: currentRuntime().label,
       args: ['a b', '--c'],
+      // Node 24 runs the tests with --no-memory-protection-keys (scripts/test-runtimes.sh): the
+      // child has it too. Elsewhere neither has it.
+      flags: inheritedNodeFlags(),
     })
+  })
+
+  it('passes on the V8 flags Node refuses in NODE_OPTIONS, and no others', () => {
+    const parent = ['--no-memory-protection-keys', '--import', 'tsx', '--test', '--stack-size=900']
+    assert.deepEqual(inheritedNodeFlags(parent), ['--no-memory-protection-keys'])
+    assert.deepEqual(inheritedNodeFlags(['--import', 'tsx']), [])
   })
 })
