@@ -43,7 +43,7 @@ describe('the runtime', () => {
     assert.deepEqual(JSON.parse(result.stdout), {
       label: currentRuntime().label,
       args: ['a b', '--c'],
-      // Node 24 runs the tests with --no-memory-protection-keys (scripts/test-runtimes.sh): the
+      // Node 22 and 24 run the tests with --no-memory-protection-keys (scripts/test-runtimes.sh): the
       // child has it too. Elsewhere neither has it.
       flags: inheritedNodeFlags(),
     })
