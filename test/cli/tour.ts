@@ -2,7 +2,15 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { FIXTURES, cheap, cheapInProcess, removeDir, show, tempDir, type CliResult } from './harness.ts'
+import {
+  FIXTURES,
+  cheap,
+  cheapInProcess,
+  removeDir,
+  show,
+  tempDir,
+  type CliResult,
+} from './harness.ts'
 
 const ID = '550e8400-e29b-41d4-a716-444444444444'
 const UNKNOWN = '00000000-0000-4000-8000-000000000000'

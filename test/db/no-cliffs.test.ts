@@ -53,14 +53,19 @@ forEachBackend('no cliffs: large and deep hierarchies round-trip', (backend) => 
     assert.ok(list?.type === 'EL')
     list.addAll([newEntityId()])
     await dao.saveCatalog(loaded)
-    assert.equal(catalogDiff((await dao.loadCatalog(catalog.globalId)) as Catalog, loaded), undefined)
+    assert.equal(
+      catalogDiff((await dao.loadCatalog(catalog.globalId)) as Catalog, loaded),
+      undefined,
+    )
   })
 
   it(`round-trips a tree node with ${MANY.toLocaleString('en')} children`, async () => {
     const catalog = createCatalog()
     const tree = catalog.createEntityTree('wide')
     const folder = tree.root.addChild('folder')
-    folder.addChildren(ids(MANY).map((id, i) => [`leaf ${i}`, { entityId: id, isLeaf: true }] as const))
+    folder.addChildren(
+      ids(MANY).map((id, i) => [`leaf ${i}`, { entityId: id, isLeaf: true }] as const),
+    )
     await roundTrip(catalog)
     const page = await dao.loadHierarchy(catalog.globalId, 'wide', { offset: MANY, limit: 2 })
     assert.ok(page.type === 'ET')

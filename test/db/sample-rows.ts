@@ -54,7 +54,10 @@ const VALUES = {
     zone: 'Europe/Berlin',
   },
   property_value_uri: { property_id: slotOf('p_uri'), value: 'https://example.org/a?b=c#d' },
-  property_value_uuid: { property_id: slotOf('p_uid'), value: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' },
+  property_value_uuid: {
+    property_id: slotOf('p_uid'),
+    value: 'f47ac10b-58cc-4372-a567-0e02b2c3d479',
+  },
   property_value_clob: { property_id: slotOf('p_clb'), value: 'x'.repeat(10_000) },
   property_value_blob: { property_id: slotOf('p_blb'), value: new Uint8Array([0, 1, 254, 255]) },
 } as const
@@ -134,7 +137,12 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
       .execute()
     await trx
       .insertInto('catalog_aspect_def')
-      .values({ catalog_id: SAMPLE.catalogId, aspect_def_id: SAMPLE.aspectDefId, position: 0, version: 1 })
+      .values({
+        catalog_id: SAMPLE.catalogId,
+        aspect_def_id: SAMPLE.aspectDefId,
+        position: 0,
+        version: 1,
+      })
       .execute()
     await trx
       .insertInto('hierarchy')
@@ -254,7 +262,11 @@ export async function insertSampleCatalog(db: Kysely<CheapDatabase>): Promise<vo
       .execute()
     await trx
       .insertInto('aspect_column_mapping')
-      .values({ aspect_def_id: SAMPLE.aspectDefId, property_id: slotOf('p_int'), column_name: 'int_col' })
+      .values({
+        aspect_def_id: SAMPLE.aspectDefId,
+        property_id: slotOf('p_int'),
+        column_name: 'int_col',
+      })
       .execute()
   })
 }
@@ -264,5 +276,11 @@ function hierarchy(
   hierarchy_type: string,
   position: number,
 ): NewCheapRow<'hierarchy'> {
-  return { catalog_id: SAMPLE.catalogId, name, hierarchy_type, position, hierarchy_id: HIERARCHY_IDS[name] }
+  return {
+    catalog_id: SAMPLE.catalogId,
+    name,
+    hierarchy_type,
+    position,
+    hierarchy_id: HIERARCHY_IDS[name],
+  }
 }

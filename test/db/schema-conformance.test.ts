@@ -28,7 +28,8 @@ function manifestColumns(withAudit: boolean): string[] {
 
 async function liveColumns(db: Kysely<CheapDatabase>, schema: string): Promise<string[]> {
   const tables = await liveTables(db, schema)
-  return tables.flatMap((table) =>
+  return tables
+    .flatMap((table) =>
       table.columns.map((column) =>
         describeColumn(table.name, column.name, {
           type: column.dataType as ColumnSpec['type'],

@@ -416,7 +416,14 @@ forEachBackend('schema constraints', (backend) => {
     await db.deleteFrom('aspect_def').execute()
     for (const table of ['aspect_def_version', 'property_def', 'property'] as const) {
       assert.equal(
-        Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow()).n),
+        Number(
+          (
+            await db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<bigint>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        ),
         0,
         table,
       )

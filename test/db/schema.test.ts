@@ -54,9 +54,7 @@ async function rowCount(db: Kysely<CheapDatabase>, schema: string, table: string
 
 async function columnsOf(db: Kysely<CheapDatabase>, schema: string, table: string) {
   const tables = await liveTables(db, schema)
-  return (tables.find((t) => t.name === table)?.columns ?? []).map(
-    (column) => column.name,
-  )
+  return (tables.find((t) => t.name === table)?.columns ?? []).map((column) => column.name)
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

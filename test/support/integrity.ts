@@ -12,12 +12,10 @@ import { VALUE_TABLE_NAMES } from '../../src/persistence/store/codecs/index.ts'
 /** `table: n` for every kind of orphan row found; empty when the store is whole. */
 export async function orphanRows(db: Kysely<CheapDatabase>): Promise<Record<string, number>> {
   const checks: [string, ReturnType<typeof sql>][] = [
-    ...['property_list', ...VALUE_TABLE_NAMES].map(
-      (t): [string, ReturnType<typeof sql>] => [
-        `${t} without aspect`,
-        sql`select count(*) as n from ${sql.id(t)} v where not exists (select 1 from aspect a where a.catalog_id = v.catalog_id and a.aspect_id = v.aspect_id)`,
-      ],
-    ),
+    ...['property_list', ...VALUE_TABLE_NAMES].map((t): [string, ReturnType<typeof sql>] => [
+      `${t} without aspect`,
+      sql`select count(*) as n from ${sql.id(t)} v where not exists (select 1 from aspect a where a.catalog_id = v.catalog_id and a.aspect_id = v.aspect_id)`,
+    ]),
     [
       'aspect without entity',
       sql`select count(*) as n from aspect a where not exists (select 1 from entity e where e.catalog_id = a.catalog_id and e.entity_id = a.entity_id)`,

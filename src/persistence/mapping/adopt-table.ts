@@ -9,7 +9,12 @@ import { createPropertyDef, type PropertyDef } from '../../model/property-def.ts
 import type { PropertyTypeCode } from '../../model/property-type.ts'
 import type { CheapDatabase } from '../schema/database.ts'
 import { CODECS } from '../store/codecs/index.ts'
-import { loadVersions, resolveDefs, versionIn, type DefVersionCache } from '../store/def-versions.ts'
+import {
+  loadVersions,
+  resolveDefs,
+  versionIn,
+  type DefVersionCache,
+} from '../store/def-versions.ts'
 import { q, validateIdentifier } from '../store/dedicated/names.ts'
 import { readMappings } from '../store/dedicated/table.ts'
 import { lockDefForSchemaChange } from './map-aspect-def.ts'
@@ -226,9 +231,7 @@ export async function adoptTable(
     hasCatalogId,
     hasEntityId,
     isReadOnly: true,
-    columns: new Map(
-      chosen.map(([property, c]) => [version.slotOf(property) as number, c.name]),
-    ),
+    columns: new Map(chosen.map(([property, c]) => [version.slotOf(property) as number, c.name])),
   })
   return def
 }

@@ -275,7 +275,13 @@ export async function addColumns(
   to: StoredVersion,
 ): Promise<Map<number, string>> {
   const kept = new Map<number, string>()
-  const keptColumns = new Set<string>(['catalog_id', 'aspect_id', 'entity_id', 'aspect_def_id', ABSENT_COLUMN])
+  const keptColumns = new Set<string>([
+    'catalog_id',
+    'aspect_id',
+    'entity_id',
+    'aspect_def_id',
+    ABSENT_COLUMN,
+  ])
   for (const { def, slot } of to.properties) {
     const column = table.columns.get(slot)
     if (column === undefined) continue

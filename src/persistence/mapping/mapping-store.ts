@@ -30,7 +30,13 @@ export async function replaceColumnMappings(
   if (columns.size === 0) return
   await db
     .insertInto('aspect_column_mapping')
-    .values([...columns].map(([slot, column]) => ({ aspect_def_id: defId, property_id: slot, column_name: column })))
+    .values(
+      [...columns].map(([slot, column]) => ({
+        aspect_def_id: defId,
+        property_id: slot,
+        column_name: column,
+      })),
+    )
     .execute()
 }
 

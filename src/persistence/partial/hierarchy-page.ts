@@ -118,17 +118,33 @@ export async function loadHierarchy(
   const { offset, limit } = checkPaging(options)
   const paged = options.offset !== undefined || options.limit !== undefined
   return readOnlySnapshot(db, async (trx) => {
-    const h = await requireHierarchy(trx, catalogId, name, ['EL', 'ES', 'ED', 'ET', 'AM'], 'loadHierarchy')
+    const h = await requireHierarchy(
+      trx,
+      catalogId,
+      name,
+      ['EL', 'ES', 'ED', 'ET', 'AM'],
+      'loadHierarchy',
+    )
     const base = { name, version: h.version, offset }
     const scope = { catalogId, hierarchyId: h.hierarchyId }
     switch (h.type) {
       case 'EL': {
         const rows = await page(trx, 'hierarchy_entity_list', 'list_order', scope, offset, limit)
-        return { type: 'EL', ...base, total: rows.total, entityIds: rows.rows.map((r) => r.entity_id as EntityId) }
+        return {
+          type: 'EL',
+          ...base,
+          total: rows.total,
+          entityIds: rows.rows.map((r) => r.entity_id as EntityId),
+        }
       }
       case 'ES': {
         const rows = await page(trx, 'hierarchy_entity_set', 'set_order', scope, offset, limit)
-        return { type: 'ES', ...base, total: rows.total, entityIds: rows.rows.map((r) => r.entity_id as EntityId) }
+        return {
+          type: 'ES',
+          ...base,
+          total: rows.total,
+          entityIds: rows.rows.map((r) => r.entity_id as EntityId),
+        }
       }
       case 'ED': {
         const total = await countOf(trx, 'hierarchy_entity_directory', scope)
@@ -195,7 +211,13 @@ export async function loadHierarchy(
           ...base,
           total: rows.length,
           nodes,
-          tree: paged ? null : buildTree(name, h.version, walk.map((w) => w.row)),
+          tree: paged
+            ? null
+            : buildTree(
+                name,
+                h.version,
+                walk.map((w) => w.row),
+              ),
         }
       }
     }
@@ -253,7 +275,9 @@ interface NodeRow {
 }
 
 /** The pre-order walk of a tree's rows (siblings in tree_order), with each node's path. */
-export function preOrder(rows: readonly NodeRow[]): { readonly row: NodeRow; readonly path: string }[] {
+export function preOrder(
+  rows: readonly NodeRow[],
+): { readonly row: NodeRow; readonly path: string }[] {
   const children = new Map<string, NodeRow[]>()
   let root: NodeRow | undefined
   for (const r of rows) {

@@ -49,7 +49,13 @@ export async function addToEntityList(
   return partialWrite(db, catalogId, [], 0, async (trx) => {
     const h = await requireHierarchy(trx, catalogId, name, ['EL'], 'addToEntityList')
     if (ids.length === 0) return { result: { affected: 0 }, rowsWritten: 0 }
-    const base = await nextOrder(trx, 'hierarchy_entity_list', 'list_order', catalogId, h.hierarchyId)
+    const base = await nextOrder(
+      trx,
+      'hierarchy_entity_list',
+      'list_order',
+      catalogId,
+      h.hierarchyId,
+    )
     await writeRows(trx, ENTITY, catalogId, entityRows(ids), 'upsert-keep')
     const written = await writeRows(
       trx,
@@ -217,11 +223,21 @@ export async function putDirectoryEntries(
       .where('catalog_id', '=', catalogId)
       .where('hierarchy_id', '=', h.hierarchyId)
       // The key index is on md5(entity_key): a key of any length fits it.
-      .where(sql<string>`md5(entity_key)`, '=', sql<string>`any(select md5(k) from unnest(${keys}::text[]) as k)`)
+      .where(
+        sql<string>`md5(entity_key)`,
+        '=',
+        sql<string>`any(select md5(k) from unnest(${keys}::text[]) as k)`,
+      )
       .where('entity_key', '=', sql<string>`any(${keys}::text[])`)
       .execute()
     const stored = new Map(existing.map((r) => [r.entity_key, r]))
-    let next = await nextOrder(trx, 'hierarchy_entity_directory', 'dir_order', catalogId, h.hierarchyId)
+    let next = await nextOrder(
+      trx,
+      'hierarchy_entity_directory',
+      'dir_order',
+      catalogId,
+      h.hierarchyId,
+    )
     const ids = [...put.values()]
     await writeRows(trx, ENTITY, catalogId, entityRows(ids), 'upsert-keep')
     const written = await writeRows(
@@ -264,7 +280,11 @@ export async function removeDirectoryEntries(
       .deleteFrom('hierarchy_entity_directory')
       .where('catalog_id', '=', catalogId)
       .where('hierarchy_id', '=', h.hierarchyId)
-      .where(sql<string>`md5(entity_key)`, '=', sql<string>`any(select md5(k) from unnest(${unique}::text[]) as k)`)
+      .where(
+        sql<string>`md5(entity_key)`,
+        '=',
+        sql<string>`any(select md5(k) from unnest(${unique}::text[]) as k)`,
+      )
       .where('entity_key', '=', sql<string>`any(${unique}::text[])`)
       .returning('entity_id')
       .execute()

@@ -205,7 +205,13 @@ export async function addTreeNodes(
     const entityIds = [
       ...new Set(checked.flatMap((c) => (c.entityId === null ? [] : [c.entityId]))),
     ]
-    await writeRows(trx, ENTITY, catalogId, entityIds.map((id) => [id]), 'upsert-keep')
+    await writeRows(
+      trx,
+      ENTITY,
+      catalogId,
+      entityIds.map((id) => [id]),
+      'upsert-keep',
+    )
     const written = await writeRows(
       trx,
       ENTITY_TREE_NODE,

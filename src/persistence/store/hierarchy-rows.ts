@@ -9,8 +9,16 @@ import { target, writeRows, type WriteMode } from './bulk-write.ts'
 type Db = Kysely<CheapDatabase>
 
 export const ENTITY = target('entity', ['entity_id'], 1)
-export const ENTITY_LIST = target('hierarchy_entity_list', ['hierarchy_id', 'list_order', 'entity_id'], 2)
-export const ENTITY_SET = target('hierarchy_entity_set', ['hierarchy_id', 'entity_id', 'set_order'], 2)
+export const ENTITY_LIST = target(
+  'hierarchy_entity_list',
+  ['hierarchy_id', 'list_order', 'entity_id'],
+  2,
+)
+export const ENTITY_SET = target(
+  'hierarchy_entity_set',
+  ['hierarchy_id', 'entity_id', 'set_order'],
+  2,
+)
 export const ENTITY_DIRECTORY = target(
   'hierarchy_entity_directory',
   ['hierarchy_id', 'entity_key', 'entity_id', 'dir_order'],

@@ -3,14 +3,7 @@ import type { CheapTableName } from '../../schema/tables.ts'
 
 /** The scalar PostgreSQL types a CHEAP value is stored as (pg_catalog spelling). */
 export type ScalarSqlType =
-  | 'int8'
-  | 'float8'
-  | 'bool'
-  | 'text'
-  | 'numeric'
-  | 'timestamptz'
-  | 'uuid'
-  | 'bytea'
+  'int8' | 'float8' | 'bool' | 'text' | 'numeric' | 'timestamptz' | 'uuid' | 'bytea'
 
 /** The twelve generic value tables. */
 export type ValueTableName = Extract<CheapTableName, `property_value_${string}`>

@@ -14,7 +14,13 @@ import { TXT_CODEC } from './txt.ts'
 import { UID_CODEC } from './uid.ts'
 import { URI_CODEC } from './uri.ts'
 
-export type { DefaultColumn, ExtraColumn, PropertyCodec, ScalarSqlType, ValueTableName } from './codec.ts'
+export type {
+  DefaultColumn,
+  ExtraColumn,
+  PropertyCodec,
+  ScalarSqlType,
+  ValueTableName,
+} from './codec.ts'
 
 /** One codec per CHEAP type (store/codecs/<type>.ts): the only place a type's storage is decided. */
 export const CODECS: { readonly [T in PropertyTypeCode]: PropertyCodec<T> } = {
@@ -89,4 +95,3 @@ export function codecOf(type: PropertyTypeCode): AnyCodec {
 export const VALUE_TABLE_NAMES: readonly ValueTableName[] = PROPERTY_TYPE_CODES.map(
   (type) => CODECS[type].table,
 )
-

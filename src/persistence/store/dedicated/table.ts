@@ -159,7 +159,12 @@ function layoutOf(table: DedicatedTable, version: StoredVersion): Layout {
           : { name, param: codec.extra.sqlType, cast: undefined },
       )
     }
-    properties.push({ name: def.name, isMultivalued: def.isMultivalued, hasExtra: codec.extra !== undefined, codec })
+    properties.push({
+      name: def.name,
+      isMultivalued: def.isMultivalued,
+      hasExtra: codec.extra !== undefined,
+      codec,
+    })
   }
   sent.push({ name: ABSENT_COLUMN, param: 'text', cast: 'text[]' })
   return { sent, properties }
@@ -260,8 +265,17 @@ export async function readDedicated(
   assembler: AspectAssembler,
   aspectIds?: readonly number[],
 ): Promise<void> {
-  const parts: RawBuilder<unknown>[] = [sql`t.aspect_id`, sql`t.${sql.id(ABSENT_COLUMN)} as cheap_absent`]
-  const read: { name: string; isMultivalued: boolean; codec: ReturnType<typeof codecOf>; value: string; extra: string | undefined }[] = []
+  const parts: RawBuilder<unknown>[] = [
+    sql`t.aspect_id`,
+    sql`t.${sql.id(ABSENT_COLUMN)} as cheap_absent`,
+  ]
+  const read: {
+    name: string
+    isMultivalued: boolean
+    codec: ReturnType<typeof codecOf>
+    value: string
+    extra: string | undefined
+  }[] = []
   version.properties.forEach(({ def, slot }, i) => {
     const column = table.columns.get(slot)
     if (column === undefined) return
@@ -281,7 +295,9 @@ export async function readDedicated(
   })
   const only =
     aspectIds === undefined ? sql`` : sql`and t.aspect_id = any(${aspectIds.map(String)}::int8[])`
-  const rows = await sql<Record<string, unknown>>`select ${sql.join(parts)} from ${sql.id(table.table)} t where t.catalog_id = ${catalogId}::uuid ${only}`.execute(
+  const rows = await sql<
+    Record<string, unknown>
+  >`select ${sql.join(parts)} from ${sql.id(table.table)} t where t.catalog_id = ${catalogId}::uuid ${only}`.execute(
     db,
   )
   for (const row of rows.rows) {
@@ -299,7 +315,9 @@ export async function readDedicated(
         const extras = extra as readonly unknown[] | undefined
         values.set(
           c.name,
-          Object.freeze((raw as readonly unknown[]).map((item, k) => c.codec.decode(item, extras?.[k]))),
+          Object.freeze(
+            (raw as readonly unknown[]).map((item, k) => c.codec.decode(item, extras?.[k])),
+          ),
         )
       } else {
         values.set(c.name, c.codec.decode(raw, extra))
