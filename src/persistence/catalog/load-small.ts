@@ -179,8 +179,8 @@ function ordered<V>(groups: Map<number, [bigint, V][]>): Map<number, V[]> {
   return out
 }
 
-/** What each row of the statement is. */
-const Kind = {
+/** What each row of the statement is (the partial small path reuses the row shape). */
+export const Kind = {
   catalog: 0,
   hierarchy: 1,
   aspect: 2,
@@ -208,7 +208,7 @@ const VALUE_COLUMNS = [
 type ValueColumn = `v_${(typeof VALUE_COLUMNS)[number]}`
 
 /** One row of the statement: `k` says which table it comes from and which columns it uses. */
-type WideRow = {
+export type WideRow = {
   readonly k: number
   readonly a: bigint | null
   readonly o: bigint | null
@@ -244,7 +244,11 @@ const COLUMNS: readonly (readonly [string, string])[] = [
 ]
 
 /** One branch of the union: the given columns, NULL (typed) for the others. */
-function branch(kind: number, columns: Readonly<Record<string, string>>, from: string): string {
+export function branch(
+  kind: number,
+  columns: Readonly<Record<string, string>>,
+  from: string,
+): string {
   const list = COLUMNS.map(([name, type]) =>
     name === 'k' ? `${kind} as k` : `${columns[name] ?? 'null'}::${type} as ${name}`,
   )

@@ -48,6 +48,7 @@ import {
   removeAspects,
   upsertAspects,
   type RemoveAspectsResult,
+  type SmallPartial,
   type UpsertAspectsResult,
 } from '../partial/aspects.ts'
 import {
@@ -102,6 +103,18 @@ export const SMALL_LOAD_ROWS = 5_000
  * never copied into arrays for nothing.
  */
 export const SMALL_SAVE_ROWS = 5_000
+
+/**
+ * Up to this many entity ids a loadAspects reads in one statement (aspects-small.ts); above it,
+ * the set-based path (a snapshot transaction, a query per table) is as fast.
+ */
+export const SMALL_ASPECT_LOAD_IDS = 1_000
+
+/**
+ * Up to this many aspects an upsertAspects writes in one statement after the lock-and-bump
+ * statement; above it, the set-based path (a statement per step, per table) is as fast.
+ */
+export const SMALL_ASPECT_UPSERTS = 1_000
 
 /** A save of at least this many rows refreshes the statistics of the tables it wrote. */
 const ANALYZE_AFTER_ROWS = 10_000
@@ -203,6 +216,17 @@ export class PostgresDao {
 
   get #db() {
     return this.#adapter.db
+  }
+
+  /** The few-aspects path of loadAspects and upsertAspects, unless `smallCatalogs: 'never'`. */
+  get #smallPartial(): SmallPartial | undefined {
+    if (this.#smallPath === 'never') return undefined
+    const always = this.#smallPath === 'always'
+    return {
+      withConnection: (work) => this.#adapter.withConnection(work),
+      maxLoadIds: always ? Number.POSITIVE_INFINITY : SMALL_ASPECT_LOAD_IDS,
+      maxUpsertAspects: always ? Number.POSITIVE_INFINITY : SMALL_ASPECT_UPSERTS,
+    }
   }
 
   get #versions() {
@@ -746,7 +770,7 @@ export class PostgresDao {
   ): Promise<Map<EntityId, Aspect<D>>> {
     const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
     return this.#run(`loading aspects '${name}' of catalog ${catalogId}`, () =>
-      loadAspects(this.#db, this.#versions, catalogId, aspectDef, entityIds),
+      loadAspects(this.#db, this.#versions, catalogId, aspectDef, entityIds, this.#smallPartial),
     )
   }
 
@@ -769,7 +793,7 @@ export class PostgresDao {
         ? [...aspects]
         : aspects
     return this.#run(`upserting aspects '${name}' of catalog ${catalogId}`, () =>
-      upsertAspects(this.#db, this.#versions, catalogId, aspectDef, list),
+      upsertAspects(this.#db, this.#versions, catalogId, aspectDef, list, this.#smallPartial),
     )
   }
 
