@@ -106,15 +106,30 @@ export const SMALL_SAVE_ROWS = 5_000
 
 /**
  * Up to this many entity ids a loadAspects reads in one statement (aspects-small.ts); above it,
- * the set-based path (a snapshot transaction, a query per table) is as fast.
+ * the set-based path (a snapshot transaction, a query per value table the version uses).
+ * Per backend, from bench/small-aspects.ts (2026-12-05, 2-core machine, load 2–3, audit on).
+ * Server: the one statement about half the time up to 300 ids, ahead or even at 1,000 to
+ * 10,000; 5,000 keeps one result's rows bounded like SMALL_LOAD_ROWS. PGlite: half the time at
+ * 10 ids, even at 100 and 200, 30–60% slower from 300 (the statement probes every value table
+ * per aspect, which costs more in single-threaded WebAssembly than the round trips it saves).
  */
-export const SMALL_ASPECT_LOAD_IDS = 1_000
+export const SMALL_ASPECT_LOAD_IDS: Readonly<Record<'pg' | 'pglite', number>> = {
+  pg: 5_000,
+  pglite: 200,
+}
 
 /**
  * Up to this many aspects an upsertAspects writes in one statement after the lock-and-bump
- * statement; above it, the set-based path (a statement per step, per table) is as fast.
+ * statement; above it, the set-based path. Same measurement. Server: replacing stored aspects,
+ * 30–50% faster up to 1,000 and ahead to 10,000; appending new ones, 20–50% faster up to 100,
+ * even from 300 to 1,000, 20–40% slower from 3,000 (the set-based path COPYs that many value
+ * rows; the statement upserts them). PGlite: 30–50% faster up to 200, ahead or even at 300,
+ * behind for appends from 500.
  */
-export const SMALL_ASPECT_UPSERTS = 1_000
+export const SMALL_ASPECT_UPSERTS: Readonly<Record<'pg' | 'pglite', number>> = {
+  pg: 1_000,
+  pglite: 300,
+}
 
 /** A save of at least this many rows refreshes the statistics of the tables it wrote. */
 const ANALYZE_AFTER_ROWS = 10_000
@@ -224,8 +239,10 @@ export class PostgresDao {
     const always = this.#smallPath === 'always'
     return {
       withConnection: (work) => this.#adapter.withConnection(work),
-      maxLoadIds: always ? Number.POSITIVE_INFINITY : SMALL_ASPECT_LOAD_IDS,
-      maxUpsertAspects: always ? Number.POSITIVE_INFINITY : SMALL_ASPECT_UPSERTS,
+      maxLoadIds: always ? Number.POSITIVE_INFINITY : SMALL_ASPECT_LOAD_IDS[this.#adapter.kind],
+      maxUpsertAspects: always
+        ? Number.POSITIVE_INFINITY
+        : SMALL_ASPECT_UPSERTS[this.#adapter.kind],
     }
   }
 

@@ -1,7 +1,6 @@
 import type { Aspect } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
 import type { EntityId } from '../../model/entity.ts'
-import { branch, Kind, type WideRow } from '../catalog/load-small.ts'
 import type { DedicatedConnection } from '../connection/held-connection.ts'
 import { wrongStoredDef } from '../store/aspect-maps.ts'
 import { PROPERTY_LIST, VALUE_TARGETS } from '../store/aspect-store.ts'
@@ -22,6 +21,7 @@ import {
   type StoredVersion,
 } from '../store/def-versions.ts'
 import { preparedName } from '../store/prepared.ts'
+import { branch, Kind, type WideRow } from '../store/wide-rows.ts'
 
 /**
  * loadAspects and upsertAspects of a few aspects in as few round trips as the checks allow
@@ -36,7 +36,7 @@ type Connection = Pick<DedicatedConnection, 'db' | 'prepared'>
 /**
  * The aspects of `ids` in the AspectMap `name`, in ONE statement (one snapshot, no
  * transaction): the map's pin, whether its version is mapped, the aspect rows and every value
- * table's rows of those aspects, in one result of wide rows (load-small.ts's row shape).
+ * table's rows of those aspects, in one result of wide rows (wide-rows.ts).
  */
 export async function loadAspectsSmall<D extends AspectDef>(
   connection: Connection,
