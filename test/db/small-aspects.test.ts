@@ -204,6 +204,12 @@ forEachBackend('few-aspects path of loadAspects/upsertAspects', (backend) => {
             if (h.type !== 'AM') continue
             const got = await dao.loadAspects(c, h.name, entities)
             read[h.name] = [...got].map(([id, a]) => [id, values(a)])
+            // By the def itself: the one statement then reads only the def's tables.
+            const byDef = await dao.loadAspects(c, h.aspectDef, entities)
+            assert.deepEqual(
+              [...byDef].map(([id, a]) => [id, values(a)]),
+              read[h.name],
+            )
           }
           reads.push(JSON.stringify(read, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)))
         }

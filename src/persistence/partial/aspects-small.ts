@@ -46,7 +46,12 @@ export async function loadAspectsSmall<D extends AspectDef>(
   def: D | undefined,
   ids: readonly EntityId[],
 ): Promise<Map<EntityId, Aspect<D>> | undefined> {
-  const rows = await connection.prepared<WideRow>(LOAD_NAME, LOAD_TEXT, [catalogId, name, ids])
+  const statement = loadStatementOf(def === undefined ? ALL_TABLES : tablesOf(def))
+  const rows = await connection.prepared<WideRow>(statement.name, statement.text, [
+    catalogId,
+    name,
+    ids,
+  ])
   let pin: WideRow | undefined
   const aspects: WideRow[] = []
   const values: WideRow[] = []
@@ -103,13 +108,31 @@ function compare(x: bigint, y: bigint): number {
   return x < y ? -1 : x > y ? 1 : 0
 }
 
+/** Bit 0: property_list; bit 1 + i: the value table of VALUE_TYPES[i]. */
+const ALL_TABLES = (1 << (VALUE_TYPES.length + 1)) - 1
+
+/**
+ * The tables the values of `def` can be in. A def passed to loadAspects must equal the stored
+ * version (or the call fails), and a version's tables follow from its property types, so the
+ * statement need not probe the others.
+ */
+function tablesOf(def: AspectDef): number {
+  let mask = 0
+  for (const p of def.propertyDefs()) {
+    if (p.isMultivalued) mask |= 1
+    mask |= 1 << (1 + VALUE_TYPES.indexOf(p.type))
+  }
+  return mask
+}
+
 /**
  * `$1` catalog id, `$2` map name, `$3` entity ids. `h` is the hierarchy named `$2` of the live
  * catalog with its pin and its def's generation (absent when either is missing); `a` the aspects
- * of those entities when it is an AspectMap. Every value table is probed by the aspects' keys,
- * whatever the version's types: an empty probe costs less than a second round trip.
+ * of those entities when it is an AspectMap. The value tables in `tables` are probed by the
+ * aspects' keys: every one when only the map's name is known (an empty probe costs less than a
+ * second round trip), those of the def's types when the caller passed the def.
  */
-function loadStatement(): string {
+function loadStatement(tables: number): string {
   const h = `h as materialized (select t.hierarchy_type, t.aspect_def_id, p.version, d.xmin::text as generation from catalog c join hierarchy t on t.catalog_id = c.catalog_id and t.name = $2::text left join catalog_aspect_def p on p.catalog_id = t.catalog_id and p.aspect_def_id = t.aspect_def_id left join aspect_def d on d.aspect_def_id = p.aspect_def_id where c.catalog_id = $1::uuid and (c.expires_at is null or c.expires_at > now()))`
   const a = `a as materialized (select t.aspect_id, t.map_order, t.entity_id from h join aspect t on t.catalog_id = $1::uuid and t.aspect_def_id = h.aspect_def_id where h.hierarchy_type = 'AM' and t.entity_id = any($3::uuid[]))`
   const join = (table: string) =>
@@ -126,29 +149,44 @@ function loadStatement(): string {
       'from h where exists (select 1 from aspect_table_mapping m where m.aspect_def_id = h.aspect_def_id and m.version = h.version)',
     ),
     branch(Kind.aspect, { a: 'a.aspect_id', o: 'a.map_order', u2: 'a.entity_id' }, 'from a'),
-    branch(
-      Kind.list,
-      { a: 't.aspect_id', c: 't.property_id', d: 't.length' },
-      join('property_list'),
-    ),
-    ...VALUE_TYPES.map((type, i) => {
-      const codec = codecOf(type)
-      const columns: Record<string, string> = {
-        a: 't.aspect_id',
-        c: 't.property_id',
-        d: 't.value_index',
-        [`v_${codec.sqlType}`]: 't.value',
-      }
-      if (codec.extra !== undefined)
-        columns[codec.extra.column === 'zone' ? 'xz' : 'xs'] = `t.${codec.extra.column}`
-      return branch(Kind.firstValue + i, columns, join(codec.table))
-    }),
   ]
+  if ((tables & 1) !== 0) {
+    branches.push(
+      branch(
+        Kind.list,
+        { a: 't.aspect_id', c: 't.property_id', d: 't.length' },
+        join('property_list'),
+      ),
+    )
+  }
+  VALUE_TYPES.forEach((type, i) => {
+    if ((tables & (1 << (1 + i))) === 0) return
+    const codec = codecOf(type)
+    const columns: Record<string, string> = {
+      a: 't.aspect_id',
+      c: 't.property_id',
+      d: 't.value_index',
+      [`v_${codec.sqlType}`]: 't.value',
+    }
+    if (codec.extra !== undefined)
+      columns[codec.extra.column === 'zone' ? 'xz' : 'xs'] = `t.${codec.extra.column}`
+    branches.push(branch(Kind.firstValue + i, columns, join(codec.table)))
+  })
   return `with ${h}, ${a} ${branches.join(' union all ')}`
 }
 
-const LOAD_TEXT = loadStatement()
-const LOAD_NAME = preparedName('cheap_load_aspects', LOAD_TEXT)
+const loadStatements = new Map<number, { readonly name: string; readonly text: string }>()
+
+/** The statement for a set of tables (an application has a few: one per def shape). */
+function loadStatementOf(tables: number): { readonly name: string; readonly text: string } {
+  let statement = loadStatements.get(tables)
+  if (statement === undefined) {
+    const text = loadStatement(tables)
+    statement = { name: preparedName('cheap_load_aspects', text), text }
+    loadStatements.set(tables, statement)
+  }
+  return statement
+}
 
 /** What the first statement of a small upsert returns: the bumped catalog row. */
 export interface Bumped {

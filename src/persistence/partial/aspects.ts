@@ -54,7 +54,6 @@ export interface RemoveAspectsResult {
   readonly removed: number
 }
 
-/** Validates entity ids (duplicates kept: an entity list may hold one twice). */
 /**
  * The few-aspects path (aspects-small.ts), when the DAO allows it: a held connection for its
  * prepared statements, and up to how many entity ids (a load) or aspects (an upsert) it takes.
@@ -65,6 +64,7 @@ export interface SmallPartial {
   readonly maxUpsertAspects: number
 }
 
+/** Validates entity ids (duplicates kept: an entity list may hold one twice). */
 export function checkEntityIds(call: string, ids: Iterable<string>): EntityId[] {
   if (ids === null || typeof ids !== 'object' || !(Symbol.iterator in ids)) {
     throw new CheapValidationError(
@@ -78,7 +78,8 @@ export function checkEntityIds(call: string, ids: Iterable<string>): EntityId[] 
 /**
  * The aspects of `aspectDef` stored for `entityIds`, keyed by entity id in map order; entities
  * without one are absent. One read-only snapshot; a fixed number of queries however many
- * entities are asked for.
+ * entities are asked for: one statement for up to `small.maxLoadIds` of them (aspects-small.ts),
+ * else a transaction of a query per table.
  */
 export async function loadAspects<D extends AspectDef>(
   db: Db,
@@ -154,7 +155,8 @@ function checkAspects(name: string, aspects: Iterable<Aspect>): Aspect[] {
  * place (position kept, values replaced exactly: absent, null, value, lists). Every aspect's def
  * must equal the version the catalog stores: another stored version of the def is a
  * CheapConflictError (a race with evolveAspectDef), any other def a CheapValidationError
- * `WRONG_ASPECT_DEF`.
+ * `WRONG_ASPECT_DEF`. Up to `small.maxUpsertAspects` aspects of a cached version take four round
+ * trips (aspects-small.ts) instead of a statement per step and table.
  */
 export async function upsertAspects<D extends AspectDef>(
   db: Db,
@@ -216,7 +218,7 @@ async function upsertSmallOrSetBased(
       firstAspectId,
       revision,
     )
-    if (inserted !== undefined) return { revision, inserted, updated: unique.length - inserted }
+    if (inserted !== undefined) return { inserted, updated: unique.length - inserted, revision }
     const def = unique[0]?.def
     const { result, rowsWritten } = await upsertBody(
       trx,
