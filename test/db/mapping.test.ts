@@ -424,28 +424,34 @@ forEachBackend('dedicated aspect tables', (backend) => {
     ])
   })
 
-  it('routes the partial calls (upsertAspects, loadAspects) through the dedicated table', async () => {
-    await db.reset()
-    const def = simpleDef()
-    const table = tableName()
-    const c = createCatalog()
-    const e1 = newEntityId()
-    c.extend(def).add(createAspect(def, e1, { name: 'one', tags: ['a'] }))
-    await dao.saveCatalog(c)
-    await dao.mapAspectDef(def.name, { table })
-    const e2 = newEntityId()
-    await dao.upsertAspects(c.globalId, def.name, [
-      createAspect(def, e1, { name: 'uno', age: 1n }),
-      createAspect(def, e2, { name: 'two', tags: [] }),
-    ])
-    assert.equal(await count(db, table), 2)
-    assert.equal(await genericRows(db, def.globalId), 0)
-    const got = await dao.loadAspects(c.globalId, def.name, [e2, e1])
-    assert.deepEqual([...got.keys()], [e1, e2])
-    assert.equal(got.get(e1)?.get('name'), 'uno')
-    assert.equal(got.get(e1)?.has('tags'), false)
-    assert.deepEqual(got.get(e2)?.get('tags'), [])
-  })
+  // Both paths of loadAspects/upsertAspects: the few-aspects one must hand a mapped version to
+  // the set-based one, which writes and reads the dedicated table.
+  for (const path of ['always', 'never'] as const)
+    it(`routes the partial calls (upsertAspects, loadAspects) through the dedicated table (small path ${path})`, async () => {
+      await db.reset()
+      const dao = new PostgresDao(db.adapter, { smallCatalogs: path })
+      const def = simpleDef()
+      const table = tableName()
+      const c = createCatalog()
+      const e1 = newEntityId()
+      c.extend(def).add(createAspect(def, e1, { name: 'one', tags: ['a'] }))
+      await dao.saveCatalog(c)
+      await dao.mapAspectDef(def.name, { table })
+      // Cached unmapped: the first upsert after the mapping must notice it.
+      await dao.loadAspects(c.globalId, def.name, [e1])
+      const e2 = newEntityId()
+      await dao.upsertAspects(c.globalId, def.name, [
+        createAspect(def, e1, { name: 'uno', age: 1n }),
+        createAspect(def, e2, { name: 'two', tags: [] }),
+      ])
+      assert.equal(await count(db, table), 2)
+      assert.equal(await genericRows(db, def.globalId), 0)
+      const got = await dao.loadAspects(c.globalId, def.name, [e2, e1])
+      assert.deepEqual([...got.keys()], [e1, e2])
+      assert.equal(got.get(e1)?.get('name'), 'uno')
+      assert.equal(got.get(e1)?.has('tags'), false)
+      assert.deepEqual(got.get(e2)?.get('tags'), [])
+    })
 
   it('notices a mapping made by another DAO and saves into the table anyway', async () => {
     await db.reset()

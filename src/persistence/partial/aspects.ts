@@ -4,7 +4,9 @@ import { Aspect, checkRequiredProperties, isRequired } from '../../model/aspect.
 import type { AspectDef } from '../../model/aspect-def.ts'
 import { checkUuid, toEntityId, type EntityId } from '../../model/entity.ts'
 import { describe } from '../../model/names.ts'
+import type { DedicatedConnection } from '../connection/held-connection.ts'
 import type { CheapDatabase } from '../schema/database.ts'
+import { loadAspectsSmall, lockAndBump, upsertAspectsSmall } from './aspects-small.ts'
 import {
   checkDefArgument,
   readAspectsOf,
@@ -19,7 +21,14 @@ import {
 } from '../store/aspect-store.ts'
 import type { AspectSlice } from '../store/aspect-values.ts'
 import { writeRows } from '../store/bulk-write.ts'
-import { partialWrite, readOnlySnapshot, requireHierarchy } from '../store/catalog-lock.ts'
+import {
+  catalogNotFound,
+  partialWrite,
+  readOnlySnapshot,
+  recordPartialRevision,
+  requireHierarchy,
+  type PartialWriteOutcome,
+} from '../store/catalog-lock.ts'
 import type { DefVersionCache, StoredVersion } from '../store/def-versions.ts'
 import { dedicatedTablesOf } from '../store/dedicated/table.ts'
 import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
@@ -45,6 +54,16 @@ export interface RemoveAspectsResult {
   readonly removed: number
 }
 
+/**
+ * The few-aspects path (aspects-small.ts), when the DAO allows it: a held connection for its
+ * prepared statements, and up to how many entity ids (a load) or aspects (an upsert) it takes.
+ */
+export interface SmallPartial {
+  withConnection<T>(work: (connection: DedicatedConnection) => Promise<T>): Promise<T>
+  readonly maxLoadIds: number
+  readonly maxUpsertAspects: number
+}
+
 /** Validates entity ids (duplicates kept: an entity list may hold one twice). */
 export function checkEntityIds(call: string, ids: Iterable<string>): EntityId[] {
   if (ids === null || typeof ids !== 'object' || !(Symbol.iterator in ids)) {
@@ -59,7 +78,8 @@ export function checkEntityIds(call: string, ids: Iterable<string>): EntityId[] 
 /**
  * The aspects of `aspectDef` stored for `entityIds`, keyed by entity id in map order; entities
  * without one are absent. One read-only snapshot; a fixed number of queries however many
- * entities are asked for.
+ * entities are asked for: one statement for up to `small.maxLoadIds` of them (aspects-small.ts),
+ * else a transaction of a query per table.
  */
 export async function loadAspects<D extends AspectDef>(
   db: Db,
@@ -67,10 +87,17 @@ export async function loadAspects<D extends AspectDef>(
   catalogId: string,
   aspectDef: D | string,
   entityIds: Iterable<string>,
+  small?: SmallPartial,
 ): Promise<Map<EntityId, Aspect<D>>> {
   checkUuid('catalog id', catalogId)
   const { name, def } = checkDefArgument('loadAspects', aspectDef)
   const ids = [...new Set(checkEntityIds('loadAspects', entityIds))]
+  if (small !== undefined && ids.length <= small.maxLoadIds) {
+    const found = await small.withConnection((connection) =>
+      loadAspectsSmall(connection, cache, catalogId, name, def as D | undefined, ids),
+    )
+    if (found !== undefined) return found
+  }
   return readOnlySnapshot(db, async (trx) => {
     const version = await storedMapVersion(trx, catalogId, name, 'loadAspects', cache)
     if (def !== undefined && !version.matches(def))
@@ -128,7 +155,8 @@ function checkAspects(name: string, aspects: Iterable<Aspect>): Aspect[] {
  * place (position kept, values replaced exactly: absent, null, value, lists). Every aspect's def
  * must equal the version the catalog stores: another stored version of the def is a
  * CheapConflictError (a race with evolveAspectDef), any other def a CheapValidationError
- * `WRONG_ASPECT_DEF`.
+ * `WRONG_ASPECT_DEF`. Up to `small.maxUpsertAspects` aspects of a cached version take four round
+ * trips (aspects-small.ts) instead of a statement per step and table.
  */
 export async function upsertAspects<D extends AspectDef>(
   db: Db,
@@ -136,36 +164,111 @@ export async function upsertAspects<D extends AspectDef>(
   catalogId: string,
   aspectDef: D | string,
   aspects: Iterable<Aspect<D>>,
+  small?: SmallPartial,
 ): Promise<UpsertAspectsResult> {
   checkUuid('catalog id', catalogId)
   const { name, def: passed } = checkDefArgument('upsertAspects', aspectDef)
   const unique = checkAspects(name, aspects as Iterable<Aspect>)
   const def = unique[0]?.def ?? passed
-  return partialWrite(db, catalogId, [name], unique.length, async (trx, { firstAspectId }) => {
-    const version = await storedMapVersion(trx, catalogId, name, 'upsertAspects', cache)
-    if (passed !== undefined && !version.matches(passed))
-      throw wrongStoredDef('upsertAspects', catalogId, passed, version)
-    if (def !== undefined && !version.matches(def)) {
-      if (await isOtherStoredVersion(trx, def)) {
-        // Built with another stored version, typically the one the catalog was on before an
-        // evolveAspectDef moved it: a race with a schema operation, not a malformed argument.
-        throw new CheapConflictError(
-          `upsertAspects into '${name}' of catalog ${catalogId}: the aspects were built with another stored version of the AspectDef (hash ${def.hash()}); the catalog is on version ${version.version} (evolveAspectDef may have moved it meanwhile); build the aspects with that version (the def of the catalog's AspectMap) and try again`,
-          { aspectDefName: name, storedHash: version.hash, newHash: def.hash() },
-        )
-      }
-      throw new CheapValidationError(
-        `upsertAspects into '${name}' of catalog ${catalogId}: the aspects' AspectDef (${def.globalId}, hash ${def.hash()}) differs from the stored one (version ${version.version}, ${version.defId}, hash ${version.hash}); load the stored def (loadAspectDef) and build the aspects with it`,
-        { reason: 'WRONG_ASPECT_DEF', aspectDefName: name },
+  // The small path needs the version the aspects were built with from the cache (the set-based
+  // path below fills it): its one statement checks that the map is still pinned to it.
+  const cached = def === undefined ? undefined : cache.versionOf(def)
+  if (
+    small !== undefined &&
+    unique.length > 0 &&
+    unique.length <= small.maxUpsertAspects &&
+    cached !== undefined &&
+    (passed === undefined || cached.matches(passed))
+  ) {
+    return small.withConnection((connection) =>
+      upsertSmallOrSetBased(connection, cache, catalogId, name, passed, cached, unique),
+    )
+  }
+  return partialWrite(db, catalogId, [name], unique.length, (trx, { firstAspectId }) =>
+    upsertBody(trx, cache, catalogId, name, passed, def, unique, firstAspectId),
+  )
+}
+
+/**
+ * The small path's transaction: the def lock and the revision bump in one statement, the write
+ * in one more ({@link upsertAspectsSmall}); when its checks fail (the map moved to another
+ * version, a mapping), the set-based body in the same transaction, which gives the exact error
+ * or writes. BEGIN and COMMIT included, four round trips.
+ */
+async function upsertSmallOrSetBased(
+  connection: DedicatedConnection,
+  cache: DefVersionCache,
+  catalogId: string,
+  name: string,
+  passed: AspectDef | undefined,
+  version: StoredVersion,
+  unique: readonly Aspect[],
+): Promise<UpsertAspectsResult> {
+  return connection.db.transaction().execute(async (trx) => {
+    const bumped = await lockAndBump(connection, catalogId, [name], unique.length)
+    if (bumped === undefined) throw catalogNotFound(catalogId)
+    const revision = bumped.revision
+    const firstAspectId = Number(bumped.next_aspect_id) - unique.length
+    const inserted = await upsertAspectsSmall(
+      connection,
+      catalogId,
+      name,
+      version,
+      unique,
+      firstAspectId,
+      revision,
+    )
+    if (inserted !== undefined) return { inserted, updated: unique.length - inserted, revision }
+    const def = unique[0]?.def
+    const { result, rowsWritten } = await upsertBody(
+      trx,
+      cache,
+      catalogId,
+      name,
+      passed,
+      def,
+      unique,
+      firstAspectId,
+    )
+    await recordPartialRevision(trx, catalogId, revision, rowsWritten)
+    return { ...result, revision }
+  })
+}
+
+/** What upsertAspects does once the catalog is locked and bumped (the set-based path). */
+async function upsertBody(
+  trx: Trx,
+  cache: DefVersionCache,
+  catalogId: string,
+  name: string,
+  passed: AspectDef | undefined,
+  def: AspectDef | undefined,
+  unique: readonly Aspect[],
+  firstAspectId: number,
+): Promise<PartialWriteOutcome<{ inserted: number; updated: number }>> {
+  const version = await storedMapVersion(trx, catalogId, name, 'upsertAspects', cache)
+  if (passed !== undefined && !version.matches(passed))
+    throw wrongStoredDef('upsertAspects', catalogId, passed, version)
+  if (def !== undefined && !version.matches(def)) {
+    if (await isOtherStoredVersion(trx, def)) {
+      // Built with another stored version, typically the one the catalog was on before an
+      // evolveAspectDef moved it: a race with a schema operation, not a malformed argument.
+      throw new CheapConflictError(
+        `upsertAspects into '${name}' of catalog ${catalogId}: the aspects were built with another stored version of the AspectDef (hash ${def.hash()}); the catalog is on version ${version.version} (evolveAspectDef may have moved it meanwhile); build the aspects with that version (the def of the catalog's AspectMap) and try again`,
+        { aspectDefName: name, storedHash: version.hash, newHash: def.hash() },
       )
     }
-    if (unique.length === 0) return { result: { inserted: 0, updated: 0 }, rowsWritten: 0 }
-    const written = await writeAspectsOf(trx, catalogId, version, unique, firstAspectId)
-    return {
-      result: { inserted: written.inserted, updated: unique.length - written.inserted },
-      rowsWritten: written.rows,
-    }
-  })
+    throw new CheapValidationError(
+      `upsertAspects into '${name}' of catalog ${catalogId}: the aspects' AspectDef (${def.globalId}, hash ${def.hash()}) differs from the stored one (version ${version.version}, ${version.defId}, hash ${version.hash}); load the stored def (loadAspectDef) and build the aspects with it`,
+      { reason: 'WRONG_ASPECT_DEF', aspectDefName: name },
+    )
+  }
+  if (unique.length === 0) return { result: { inserted: 0, updated: 0 }, rowsWritten: 0 }
+  const written = await writeAspectsOf(trx, catalogId, version, unique, firstAspectId)
+  return {
+    result: { inserted: written.inserted, updated: unique.length - written.inserted },
+    rowsWritten: written.rows,
+  }
 }
 
 /** Whether `def` is a stored version of its def identity (not the one a catalog is on). */

@@ -175,17 +175,27 @@ export async function partialWrite<R>(
       revision,
       firstAspectId: Number(bumped.next_aspect_id) - reserve,
     })
-    await trx
-      .insertInto('catalog_revision')
-      .values({
-        catalog_id: catalogId,
-        revision,
-        operation: 'partial',
-        rows_written: BigInt(rowsWritten),
-      })
-      .execute()
+    await recordPartialRevision(trx, catalogId, revision, rowsWritten)
     return { ...result, revision }
   })
+}
+
+/** The `catalog_revision` row of a partial write, written last. */
+export async function recordPartialRevision(
+  trx: Executor,
+  catalogId: string,
+  revision: bigint,
+  rowsWritten: number,
+): Promise<void> {
+  await trx
+    .insertInto('catalog_revision')
+    .values({
+      catalog_id: catalogId,
+      revision,
+      operation: 'partial',
+      rows_written: BigInt(rowsWritten),
+    })
+    .execute()
 }
 
 /** How often a read is tried again when a schema operation dropped a table under it. */

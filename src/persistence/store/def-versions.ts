@@ -104,6 +104,8 @@ type VersionRow = Pick<
  */
 export class DefVersionCache {
   readonly #versions = new Map<string, StoredVersion>()
+  /** The same versions by `defId#hash`, for writers that hold a def and not its version number. */
+  readonly #byHash = new Map<string, StoredVersion>()
 
   get(defId: string, version: number, generation: string): StoredVersion | undefined {
     const found = this.#versions.get(key(defId, version))
@@ -112,16 +114,29 @@ export class DefVersionCache {
 
   set(version: StoredVersion): void {
     this.#versions.set(key(version.defId, version.version), version)
+    this.#byHash.set(hashKey(version.defId, version.hash), version)
+  }
+
+  /**
+   * The cached version of `def` (same id, same hash, equal shape), whatever its generation: the
+   * caller checks the generation against the database (the partial small path does, in its
+   * statement). Undefined when none is cached.
+   */
+  versionOf(def: AspectDef): StoredVersion | undefined {
+    const found = this.#byHash.get(hashKey(def.globalId, def.hash()))
+    return found !== undefined && found.matches(def) ? found : undefined
   }
 
   /** Forgets every version of a def (it was deleted here). */
   forget(defId: string): void {
     for (const k of this.#versions.keys()) if (k.startsWith(`${defId}:`)) this.#versions.delete(k)
+    for (const k of this.#byHash.keys()) if (k.startsWith(`${defId}#`)) this.#byHash.delete(k)
   }
 
   /** Forgets everything (the store was emptied or dropped). */
   clear(): void {
     this.#versions.clear()
+    this.#byHash.clear()
   }
 }
 
@@ -131,6 +146,10 @@ export class DefVersionCache {
  */
 export function generationOf(alias: string) {
   return sql<string>`${sql.ref(`${alias}.xmin`)}::text`
+}
+
+function hashKey(defId: string, hash: bigint): string {
+  return `${defId}#${hash}`
 }
 
 function key(defId: string, version: number): string {
