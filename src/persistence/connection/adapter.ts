@@ -12,7 +12,13 @@ import { openPgBackend } from './pg-backend.ts'
 import type { PostgresAdapterOptions } from './pg-adapter-config.ts'
 import { openPgliteBackend, type EmbeddedPglite } from './pglite-backend.ts'
 import { mapDatabaseError } from './sql-errors.ts'
-import { ReplicaSet, replicaUrlsOf, type ReplicaHealth, type ReplicaOptions } from './replicas.ts'
+import {
+  checkReplicaOptions,
+  ReplicaSet,
+  replicaUrlsOf,
+  type ReplicaHealth,
+  type ReplicaOptions,
+} from './replicas.ts'
 import { CheapValidationError } from '../../errors.ts'
 
 export type { ReplicaHealth, ReplicaOptions, ReplicaState } from './replicas.ts'
@@ -132,6 +138,8 @@ export class PostgresAdapter {
     const merged = { ...target, ...options }
     const schema = validateSchemaName(merged.schema ?? 'public')
     const { replicas, ...connection } = merged
+    // Before connecting: a bad replica option is the caller's mistake, whatever the network does.
+    checkReplicaOptions(merged)
     const adapter = new PostgresAdapter(await openPgBackend(target, connection, schema), schema)
     try {
       adapter.#replicas = await ReplicaSet.open({ ...connection, replicas }, schema, () => ({

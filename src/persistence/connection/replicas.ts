@@ -96,6 +96,27 @@ export class SeenRevisions {
   deleted(catalogId: string): void {
     this.#seen.set(catalogId, { deleted: true })
   }
+
+  /**
+   * True when a page of a catalog listing (ids after `after`, in id order, `complete` when it
+   * is the last page) shows every catalog this process has seen at least at that revision, none
+   * it deleted, and misses none it has seen in the page's range. One pass over what was seen.
+   */
+  listingIsFresh(
+    listed: readonly { readonly catalogId: string; readonly revision: bigint }[],
+    after: string | null,
+    complete: boolean,
+  ): boolean {
+    if (this.#seen.size === 0) return true
+    const byId = new Map(listed.map((r) => [r.catalogId, r.revision]))
+    const last = listed.at(-1)?.catalogId
+    for (const [catalogId, seen] of this.#seen) {
+      if (after !== null && catalogId <= after) continue
+      if (!complete && (last === undefined || catalogId > last)) continue
+      if (!satisfies(byId.get(catalogId) ?? null, seen)) return false
+    }
+    return true
+  }
 }
 
 /** True when a replica's stored revision `stored` (null: no such catalog) satisfies `seen`. */

@@ -623,13 +623,9 @@ export class PostgresDao {
           expiresAt: r.expires_ms === null ? null : new Date(r.expires_ms),
         }))
       },
-      // No listed catalog older than the process has seen it (one it has not seen yet, or a
-      // catalog it deleted, may still be listed by a replica that is behind).
-      (rows) =>
-        rows.every((r) => {
-          const known = seen.get(r.catalogId)
-          return known === undefined || !('revision' in known) || r.revision >= known.revision
-        }),
+      // The page shows what the process has seen: no catalog older than it saw it, none it
+      // deleted, none it saw missing (catalog ids sort as uuids do in PostgreSQL: lowercase hex).
+      (rows) => seen.listingIsFresh(rows, after, rows.length < limit),
     )
     for (const r of listed) this.#saw(r.catalogId, r.revision)
     return listed
