@@ -187,6 +187,15 @@ describeOnReplicas('read replicas', (cluster: ReplicaCluster) => {
       const other = new PostgresDao(await open())
       const old = await other.loadCatalog(c)
       assert.equal(old === null ? null : other.revisionOf(old), 1n)
+      // A catalog created while replay is paused is found by a process that never saw it:
+      // the replica's "not stored" is confirmed by the primary, which has it.
+      const fresh = createCatalog()
+      fresh.extend(def).add(createAspect(def, id(3), { n: 3n }))
+      await dao.saveCatalog(fresh)
+      const found = await other.loadCatalog(fresh.globalId)
+      assert.equal(found === null ? null : other.revisionOf(found), 1n)
+      assert.equal((await other.loadAspects(fresh.globalId, def, [id(3)])).size, 1)
+      assert.equal(await other.catalogRevision(fresh.globalId), 1n)
       // And a catalog this process deleted is not found, though the replica still has it.
       assert.equal(await dao.deleteCatalog(c), true)
       assert.equal(await dao.loadCatalog(c), null)

@@ -282,7 +282,7 @@ export class ReplicaSet {
       node.markUp()
       return result
     } catch (error) {
-      if (error instanceof StaleReplica) node.staleFallbacks++
+      if (error instanceof StaleReplica || isCheapError(error, 'NOT_FOUND')) node.staleFallbacks++
       else if (isNodeFault(error)) node.markDown(error, this.#settings.retryMs)
       else if (!isBehind(error)) throw error
       node.fallbacks++
@@ -303,6 +303,9 @@ export class ReplicaSet {
           .finally(() => (node.probing = undefined))
       }
       if (node.usable(now)) {
+        // A down replica's retry is this read's alone: concurrent reads keep to the primary
+        // instead of all waiting on the same connect attempt.
+        if (node.state === 'down') node.downUntil = now + this.#settings.retryMs
         this.#next = (this.#next + i + 1) % this.#nodes.length
         return node
       }
@@ -420,12 +423,14 @@ function isNodeFault(error: unknown): boolean {
 
 /**
  * A replica that is behind in a way the read cannot wait out: a query cancelled by a conflict
- * with recovery (40001), or tables or a schema the primary has and it has not replayed yet.
+ * with recovery (40001), tables or a schema the primary has and it has not replayed yet, or a
+ * catalog (or hierarchy, or AspectDef) not found there: the primary, which has the last word,
+ * answers instead (a catalog created by another process a moment ago is found).
  */
 function isBehind(error: unknown): boolean {
   const code = sqlState(error)
   if (code === '40001' || code === '42P01' || code === '3F000') return true
-  return isCheapError(error, 'SCHEMA_MISMATCH')
+  return isCheapError(error, 'SCHEMA_MISMATCH') || isCheapError(error, 'NOT_FOUND')
 }
 
 function sqlState(error: unknown): string {

@@ -496,7 +496,8 @@ export class PostgresDao {
         }
         return loadCatalog(target.db, catalogId, this.#versions)
       },
-      (l) => fresh(l?.revision ?? null),
+      // A replica's "not stored" may be one it has not replayed yet: the primary confirms it.
+      (l) => l !== null && fresh(l.revision),
     )
     if (loaded === null) return null
     this.#setState(loaded.catalog, loaded.revision)
@@ -516,15 +517,21 @@ export class PostgresDao {
   /** The stored revision of a catalog, or `null`. */
   async catalogRevision(catalogId: string): Promise<bigint | null> {
     checkUuid('catalog id', catalogId)
-    const revision = await this.#read(`reading catalog ${catalogId}`, catalogId, async (target) => {
-      const row = await target.db
-        .selectFrom('catalog')
-        .select('revision')
-        .where('catalog_id', '=', catalogId)
-        .where(notExpired())
-        .executeTakeFirst()
-      return row?.revision ?? null
-    })
+    const fresh = this.#freshFor(catalogId)
+    const revision = await this.#read(
+      `reading catalog ${catalogId}`,
+      catalogId,
+      async (target) => {
+        const row = await target.db
+          .selectFrom('catalog')
+          .select('revision')
+          .where('catalog_id', '=', catalogId)
+          .where(notExpired())
+          .executeTakeFirst()
+        return row?.revision ?? null
+      },
+      (r) => r !== null && fresh(r),
+    )
     this.#saw(catalogId, revision)
     return revision
   }
