@@ -8,6 +8,7 @@
  *
  *   npm run bench:replicas                       # uses CHEAP_TEST_PRIMARY_URL / _REPLICA_URL
  *   npm run bench:replicas -- --seconds 25 --clients 8 --catalogs 40 --entities 200
+ *   npm run bench:replicas -- --own-writes      # clients write too: read-your-writes at work
  *
  * On a machine where the primary, the standby and Node share the same cores, a replica adds
  * no CPU: it moves reads to another server process, and the figure says what that costs.
@@ -32,6 +33,9 @@ const { values } = parseArgs({
     catalogs: { type: 'string', default: '40' },
     entities: { type: 'string', default: '200' },
     'write-every-ms': { type: 'string', default: '50' },
+    // Each client also writes: every 10th step upserts an aspect of a catalog and loads it back,
+    // so its next loads of that catalog need the replica to have replayed its own write.
+    'own-writes': { type: 'boolean', default: false },
   },
 })
 const primary = values.primary ?? process.env['CHEAP_TEST_PRIMARY_URL']
@@ -46,6 +50,7 @@ const clients = Number(values.clients)
 const catalogCount = Number(values.catalogs)
 const entities = Number(values.entities)
 const writeEveryMs = Number(values['write-every-ms'])
+const ownWrites = values['own-writes'] === true
 const schema = `cheap_bench_replicas_${Date.now().toString(36)}`
 
 const def = createAspectDef({
@@ -64,6 +69,7 @@ interface Run {
   readonly writes: number
   readonly replicaReads: number
   readonly fallbacks: number
+  readonly staleFallbacks: number
   readonly load1: number
 }
 
@@ -87,8 +93,14 @@ async function measure(mode: 'primary only' | 'primary + replica', ids: string[]
   let writes = 0
   const readers = adapters.map(async (adapter) => {
     const dao = new PostgresDao(adapter)
-    while (performance.now() < deadline) {
+    for (let step = 0; performance.now() < deadline; step++) {
       const id = ids[Math.floor(Math.random() * ids.length)] as string
+      if (ownWrites && step % 10 === 0) {
+        await dao.upsertAspects(id, def, [
+          createAspect(def, newEntityId(), { name: 'own', value: 1, count: BigInt(step) }),
+        ])
+        writes++
+      }
       if ((await dao.loadCatalog(id)) === null) throw new Error(`catalog ${id} missing`)
       loads++
     }
@@ -112,11 +124,13 @@ async function measure(mode: 'primary only' | 'primary + replica', ids: string[]
   const elapsed = (performance.now() - started) / 1000
   let replicaReads = 0
   let fallbacks = 0
+  let staleFallbacks = 0
   for (const adapter of adapters) {
     const health = await adapter.healthCheck()
     for (const node of health.replicas?.nodes ?? []) {
       replicaReads += node.reads
       fallbacks += node.fallbacks
+      staleFallbacks += node.staleFallbacks
     }
   }
   await Promise.all([...adapters.map((a) => a.close()), writerAdapter.close()])
@@ -127,6 +141,7 @@ async function measure(mode: 'primary only' | 'primary + replica', ids: string[]
     writes,
     replicaReads,
     fallbacks,
+    staleFallbacks,
     load1: loadavg()[0] as number,
   }
 }
@@ -148,13 +163,16 @@ async function main(): Promise<void> {
     }
     console.log(
       `${clients} clients loading ${catalogCount} catalogs of ${entities} aspects (${entities * 3} values), ` +
-        `one writer upserting an aspect every ${writeEveryMs} ms, ${seconds} s per mode`,
+        `one writer upserting an aspect every ${writeEveryMs} ms` +
+        (ownWrites ? ', each client upserting before every 10th load' : '') +
+        `, ${seconds} s per mode`,
     )
     for (const mode of ['primary only', 'primary + replica'] as const) {
       const run = await measure(mode, ids)
       console.log(
         `${run.mode.padEnd(18)} ${String(run.loadsPerSec).padStart(6)} loads/s  (${run.loads} loads, ` +
-          `${run.writes} writes, replica answered ${run.replicaReads}, fallbacks ${run.fallbacks}, ` +
+          `${run.writes} writes, replica answered ${run.replicaReads}, fallbacks ${run.fallbacks} ` +
+          `(${run.staleFallbacks} for freshness), ` +
           `load average ${run.load1.toFixed(2)})`,
       )
     }

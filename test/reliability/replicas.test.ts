@@ -206,6 +206,27 @@ describeOnReplicas('read replicas', (cluster: ReplicaCluster) => {
     await caughtUp(cluster)
   })
 
+  it('a catalog another process deleted is forgotten once the primary says so: no wait on every read', async () => {
+    const adapter = await open({ replicaWaitMs: 300 })
+    const dao = new PostgresDao(adapter)
+    const def = counterDef()
+    const catalog = createCatalog()
+    catalog.extend(def).add(createAspect(def, id(1), { n: 1n }))
+    const c = catalog.globalId
+    await dao.saveCatalog(catalog)
+    assert.equal(await new PostgresDao(await open()).deleteCatalog(c), true)
+    await caughtUp(cluster)
+    assert.equal(await dao.loadCatalog(c), null) // waited for revision 1, then asked the primary
+    const started = performance.now()
+    assert.equal(await dao.loadCatalog(c), null)
+    assert.equal(await dao.catalogRevision(c), null)
+    assert.ok(performance.now() - started < 250, 'no replicaWaitMs wait once it is known gone')
+    const before = await replicaStats(adapter)
+    assert.ok(!(await dao.listCatalogs({ limit: 10_000 })).some((x) => x.catalogId === c))
+    const after = await replicaStats(adapter)
+    assert.equal(after.reads, before.reads + 1, 'the replica answered the listing')
+  })
+
   it('property: no client ever reads a revision older than it has seen (several clients, random interleavings)', async () => {
     const clients = await Promise.all([0, 1, 2].map(() => open({ replicaWaitMs: 20 })))
     const daos = clients.map((a) => new PostgresDao(a))

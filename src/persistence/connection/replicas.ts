@@ -8,6 +8,7 @@ import { mapDatabaseError } from './sql-errors.ts'
 import { CheapValidationError, isCheapError } from '../../errors.ts'
 import { describe } from '../../model/names.ts'
 import type { CheapDatabase } from '../schema/database.ts'
+import { notExpired } from '../store/expiry.ts'
 
 /** Read replicas of a server adapter (streaming hot standbys of its primary). */
 export interface ReplicaOptions {
@@ -95,6 +96,28 @@ export class SeenRevisions {
 
   deleted(catalogId: string): void {
     this.#seen.set(catalogId, { deleted: true })
+  }
+
+  /**
+   * The catalogs this process saw stored that a listing page (ids after `after`, `complete`
+   * when the last page) does not show: an answer the caller trusts says they are gone.
+   */
+  missingFrom(
+    listed: readonly { readonly catalogId: string }[],
+    after: string | null,
+    complete: boolean,
+  ): string[] {
+    if (this.#seen.size === 0) return []
+    const ids = new Set(listed.map((r) => r.catalogId))
+    const last = listed.at(-1)?.catalogId
+    const missing: string[] = []
+    for (const [catalogId, seen] of this.#seen) {
+      if ('deleted' in seen || ids.has(catalogId)) continue
+      if (after !== null && catalogId <= after) continue
+      if (!complete && (last === undefined || catalogId > last)) continue
+      missing.push(catalogId)
+    }
+    return missing
   }
 
   /**
@@ -321,13 +344,15 @@ export class ReplicaSet {
   ): Promise<boolean> {
     const deadline = performance.now() + this.#settings.waitMs
     for (;;) {
-      // No expiry filter: an expired catalog still has its revision (the read then finds it expired).
+      // An expired catalog still has the revision the process saw (the read then finds it
+      // expired); for one the process saw deleted (or expired), an expired row is as good as none.
       const row = await db
         .selectFrom('catalog')
-        .select('revision')
+        .select(['revision', notExpired().as('live')])
         .where('catalog_id', '=', catalogId)
         .executeTakeFirst()
-      if (satisfies(row?.revision ?? null, seen)) return true
+      const stored = row === undefined || ('deleted' in seen && !row.live) ? null : row.revision
+      if (satisfies(stored, seen)) return true
       const left = deadline - performance.now()
       if (left <= 0) return false
       await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, left)))

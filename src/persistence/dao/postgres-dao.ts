@@ -308,6 +308,14 @@ export class PostgresDao {
     else this.#tx.afterCommit.push(record)
   }
 
+  /** Records that a catalog is no longer stored (deleted or expired), once committed. */
+  #gone(catalogId: string): void {
+    if (this.#adapter.replicaSet === undefined) return
+    const record = () => this.#context.seen.deleted(catalogId)
+    if (this.#tx === undefined) record()
+    else this.#tx.afterCommit.push(record)
+  }
+
   /** True when a read's answer `revision` is not older than what the process has seen. */
   #freshFor(catalogId: string): (revision: bigint | null) => boolean {
     const seen = this.#context.seen.get(catalogId)
@@ -499,7 +507,11 @@ export class PostgresDao {
       // A replica's "not stored" may be one it has not replayed yet: the primary confirms it.
       (l) => l !== null && fresh(l.revision),
     )
-    if (loaded === null) return null
+    if (loaded === null) {
+      // The primary (a replica's null is always checked there) says it is not stored.
+      if (this.#context.seen.get(catalogId) !== undefined) this.#gone(catalogId)
+      return null
+    }
     this.#setState(loaded.catalog, loaded.revision)
     this.#saw(catalogId, loaded.revision)
     return loaded.catalog
@@ -532,7 +544,8 @@ export class PostgresDao {
       },
       (r) => r !== null && fresh(r),
     )
-    this.#saw(catalogId, revision)
+    if (revision !== null) this.#saw(catalogId, revision)
+    else if (this.#context.seen.get(catalogId) !== undefined) this.#gone(catalogId)
     return revision
   }
 
@@ -562,11 +575,7 @@ export class PostgresDao {
         }),
       ),
     )
-    if (deleted && this.#adapter.replicaSet !== undefined) {
-      const forget = () => this.#context.seen.deleted(catalogId)
-      if (this.#tx === undefined) forget()
-      else this.#tx.afterCommit.push(forget)
-    }
+    if (deleted) this.#gone(catalogId)
     return deleted
   }
 
@@ -635,6 +644,12 @@ export class PostgresDao {
       (rows) => seen.listingIsFresh(rows, after, rows.length < limit),
     )
     for (const r of listed) this.#saw(r.catalogId, r.revision)
+    // A trusted page (a replica's passed the check above) that lacks a catalog the process saw
+    // says it is gone (deleted elsewhere, or expired): forget it, or every later listing would
+    // go to the primary.
+    if (this.#adapter.replicaSet !== undefined) {
+      for (const id of seen.missingFrom(listed, after, listed.length < limit)) this.#gone(id)
+    }
     return listed
   }
 
