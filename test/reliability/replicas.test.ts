@@ -207,7 +207,7 @@ describeOnReplicas('read replicas', (cluster: ReplicaCluster) => {
   })
 
   it('a catalog another process deleted is forgotten once the primary says so: no wait on every read', async () => {
-    const adapter = await open({ replicaWaitMs: 300 })
+    const adapter = await open({ replicaWaitMs: 1_500 })
     const dao = new PostgresDao(adapter)
     const def = counterDef()
     const catalog = createCatalog()
@@ -220,7 +220,7 @@ describeOnReplicas('read replicas', (cluster: ReplicaCluster) => {
     const started = performance.now()
     assert.equal(await dao.loadCatalog(c), null)
     assert.equal(await dao.catalogRevision(c), null)
-    assert.ok(performance.now() - started < 250, 'no replicaWaitMs wait once it is known gone')
+    assert.ok(performance.now() - started < 1_000, 'no replicaWaitMs wait once it is known gone')
     const before = await replicaStats(adapter)
     assert.ok(!(await dao.listCatalogs({ limit: 10_000 })).some((x) => x.catalogId === c))
     const after = await replicaStats(adapter)
