@@ -8,7 +8,6 @@ import { mapDatabaseError } from './sql-errors.ts'
 import { CheapValidationError, isCheapError } from '../../errors.ts'
 import { describe } from '../../model/names.ts'
 import type { CheapDatabase } from '../schema/database.ts'
-import { notExpired } from '../store/expiry.ts'
 
 /** Read replicas of a server adapter (streaming hot standbys of its primary). */
 export interface ReplicaOptions {
@@ -348,7 +347,8 @@ export class ReplicaSet {
       // expired); for one the process saw deleted (or expired), an expired row is as good as none.
       const row = await db
         .selectFrom('catalog')
-        .select(['revision', notExpired().as('live')])
+        // store/expiry.ts's notExpired(), spelt out: connection/ sits below store/.
+        .select(['revision', sql<boolean>`(expires_at is null or expires_at > now())`.as('live')])
         .where('catalog_id', '=', catalogId)
         .executeTakeFirst()
       const stored = row === undefined || ('deleted' in seen && !row.live) ? null : row.revision
