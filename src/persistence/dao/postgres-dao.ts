@@ -386,7 +386,7 @@ export class PostgresDao {
     }
     const afterCommit: (() => void)[] = []
     const onRollback: (() => void)[] = []
-    const result = await this.#run('beginning a transaction', () =>
+    const result = await this.#run('running a transaction', () =>
       this.#adapter.withConnection(async (connection) => {
         const open = await beginTransaction(connection.db, isolation)
         const bound: BoundTransaction = {
