@@ -29,6 +29,10 @@ export {
   type EnvAdapterOptions,
   type HealthCheckResult,
   type PoolUse,
+  type ReplicaHealth,
+  type ReplicaOptions,
+  type ReplicaState,
+  type ServerAdapterOptions,
 } from './persistence/connection/adapter.ts'
 export type { EmbeddedPglite } from './persistence/connection/pglite-backend.ts'
 export type { PostgresAdapterOptions } from './persistence/connection/pg-adapter-config.ts'
@@ -55,6 +59,7 @@ export {
   type SaveCatalogOptions,
   type SaveCatalogResult,
   type PurgeExpiredOptions,
+  type TransactionOptions,
 } from './persistence/dao/postgres-dao.ts'
 export type {
   CatalogSizeStats,

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { PostgresTarget } from '../persistence/connection/connection-target.ts'
+import { replicaUrlsOf } from '../persistence/connection/replicas.ts'
 import { stringOption, booleanOption, type OptionValues } from './args.ts'
 import { UsageError } from './exit-codes.ts'
 import { Progress } from './progress.ts'
@@ -37,6 +38,8 @@ export type DatabaseChoice =
       /** A URL for the same server (for `demo` and `bench`, which take a URL). */
       readonly url: string
       readonly source: ServerSource
+      /** Read replicas: `DATABASE_REPLICA_URLS` (comma-separated), as `fromEnv()` reads it. */
+      readonly replicas: readonly string[]
     }
   | { readonly kind: 'embedded'; readonly dataDir: string }
 
@@ -65,11 +68,19 @@ export function globalOptions(values: OptionValues, env: CliIo['env']): GlobalOp
   if (url === '') throw new UsageError('--url needs a value, e.g. --url postgres://localhost/cheap')
   if (dataDir === '') throw new UsageError('--data-dir needs a directory')
   const pgVariables = PG_VARIABLES.some((name) => (env[name] ?? '') !== '')
+  const replicas = replicaUrlsOf(env['DATABASE_REPLICA_URLS'])
+  for (const replica of replicas) checkUrl(replica, 'DATABASE_REPLICA_URLS')
   let database: DatabaseChoice
   if (dataDir !== undefined) database = { kind: 'embedded', dataDir }
   else if (url !== undefined) {
     checkUrl(url, '--url')
-    database = { kind: 'server', target: { connectionString: url }, url, source: '--url' }
+    database = {
+      kind: 'server',
+      target: { connectionString: url },
+      url,
+      source: '--url',
+      replicas,
+    }
   } else if (envUrl !== undefined && envUrl !== '') {
     checkUrl(envUrl, 'DATABASE_URL')
     database = {
@@ -77,9 +88,16 @@ export function globalOptions(values: OptionValues, env: CliIo['env']): GlobalOp
       target: { connectionString: envUrl },
       url: envUrl,
       source: 'DATABASE_URL',
+      replicas,
     }
-  } else if (pgVariables) database = pgServer(env)
+  } else if (pgVariables) database = { ...pgServer(env), replicas }
   else database = { kind: 'embedded', dataDir: DEFAULT_DATA_DIR }
+  if (database.kind === 'embedded' && replicas.length > 0) {
+    throw new UsageError(
+      'DATABASE_REPLICA_URLS is set, but the database is the embedded one (PGlite), which cannot have read replicas',
+      'name the primary server with --url or DATABASE_URL, or unset DATABASE_REPLICA_URLS',
+    )
+  }
   return {
     database,
     schema: stringOption(values, 'schema'),
@@ -90,7 +108,9 @@ export function globalOptions(values: OptionValues, env: CliIo['env']): GlobalOp
 }
 
 /** The server the PG* variables name, with exactly the parts `PostgresAdapter.fromEnv()` uses. */
-function pgServer(env: CliIo['env']): DatabaseChoice {
+function pgServer(
+  env: CliIo['env'],
+): Omit<Extract<DatabaseChoice, { kind: 'server' }>, 'replicas'> {
   const value = (name: string) => {
     const v = env[name]
     return v === undefined || v === '' ? undefined : v
@@ -118,11 +138,11 @@ function pgServer(env: CliIo['env']): DatabaseChoice {
     `postgres://${user === '' ? '' : `${user}${password}@`}` +
     `${encodeURIComponent(parts.host ?? 'localhost')}:${parts.port ?? 5432}` +
     (parts.database === undefined ? '' : `/${encodeURIComponent(parts.database)}`)
-  return { kind: 'server', target: target as PostgresTarget, url, source: 'PG* variables' }
+  return { kind: 'server', target: target, url, source: 'PG* variables' }
 }
 
 /** A postgres:// URL (pg takes no libpq keyword strings); anything else is a typo. */
-function checkUrl(url: string, source: '--url' | 'DATABASE_URL'): void {
+function checkUrl(url: string, source: '--url' | 'DATABASE_URL' | 'DATABASE_REPLICA_URLS'): void {
   if (/^postgres(ql)?:\/\//i.test(url)) return
   throw new UsageError(
     `${source} is not a PostgreSQL URL: '${url.replace(/:[^:@/]*@/, ':***@')}'`,

@@ -41,7 +41,7 @@ export async function openDatabase(
   if (choice.kind === 'server') {
     ctx.progress.phase(`connecting to ${describeServer(choice)}`)
     try {
-      adapter = await PostgresAdapter.create(choice.target, { schema })
+      adapter = await PostgresAdapter.create(choice.target, { schema, replicas: choice.replicas })
     } catch (error) {
       throw annotateConnection(error, choice)
     }

@@ -14,6 +14,7 @@ function optionLines(specs: OptionSpecs): string[] {
 const DATABASE_NOTE = [
   'Database: --url, else $DATABASE_URL, else the embedded database (PGlite) in ./.cheap-data,',
   'which is created, with the CHEAP schema, on first use. No server is needed.',
+  'On a server, $DATABASE_REPLICA_URLS (comma-separated) adds read replicas for reads.',
 ]
 
 /** `cheap --help`. */

@@ -86,6 +86,29 @@ describe('which database the CLI uses', () => {
     assert.throws(() => pick({}, { PGPORT: 'abc' }), /PGPORT is not a port number: 'abc'/)
   })
 
+  it('DATABASE_REPLICA_URLS: read replicas of any server source; refused with the embedded database', () => {
+    const replicas = ' postgres://r1@127.0.0.1:2/e, postgres://r2@127.0.0.1:3/e ,'
+    const pick = (values: Record<string, string>, e: Record<string, string>) =>
+      globalOptions(values, { ...e, DATABASE_REPLICA_URLS: replicas }).database
+    const expected = ['postgres://r1@127.0.0.1:2/e', 'postgres://r2@127.0.0.1:3/e']
+    for (const choice of [
+      pick({ url: 'postgres://x@h/y' }, {}),
+      pick({}, { DATABASE_URL: 'postgres://env@127.0.0.1:2/e' }),
+      pick({}, DEAD),
+    ]) {
+      assert.deepEqual(choice.kind === 'server' ? choice.replicas : undefined, expected)
+    }
+    assert.throws(
+      () => pick({ 'data-dir': 'd' }, {}),
+      /DATABASE_REPLICA_URLS is set, but the database is the embedded one \(PGlite\)/,
+    )
+    assert.throws(() => pick({}, {}), /cannot have read replicas/)
+    assert.throws(
+      () => globalOptions({ url: 'postgres://x@h/y' }, { DATABASE_REPLICA_URLS: 'host=r1' }),
+      /DATABASE_REPLICA_URLS is not a PostgreSQL URL/,
+    )
+  })
+
   it('the CLI names its own commands in library messages', () => {
     const global = globalOptions({ schema: 's1', url: 'postgres://x@h/y' }, {})
     assert.equal(

@@ -35,6 +35,16 @@ export function setCatalogState(catalog: Catalog, databaseKey: string, state: Ca
 }
 
 /** Snapshot of every change counter in `catalog`, taken right after a load or save. */
+/** Puts back a state read with {@link getCatalogState} (undefined: the catalog was never seen). */
+export function restoreCatalogState(
+  catalog: Catalog,
+  databaseKey: string,
+  state: CatalogState | undefined,
+): void {
+  if (state === undefined) states.get(catalog)?.delete(databaseKey)
+  else setCatalogState(catalog, databaseKey, state)
+}
+
 export function snapshotCatalog(catalog: Catalog, revision: bigint): CatalogState {
   const hierarchies = new WeakMap<object, number>()
   const aspects = new WeakMap<object, number>()

@@ -12,6 +12,19 @@ import { openPgBackend } from './pg-backend.ts'
 import type { PostgresAdapterOptions } from './pg-adapter-config.ts'
 import { openPgliteBackend, type EmbeddedPglite } from './pglite-backend.ts'
 import { mapDatabaseError } from './sql-errors.ts'
+import {
+  checkReplicaOptions,
+  ReplicaSet,
+  replicaUrlsOf,
+  type ReplicaHealth,
+  type ReplicaOptions,
+} from './replicas.ts'
+import { CheapValidationError } from '../../errors.ts'
+
+export type { ReplicaHealth, ReplicaOptions, ReplicaState } from './replicas.ts'
+
+/** Options of {@link PostgresAdapter.create}: the connection's, and read replicas. */
+export type ServerAdapterOptions = PostgresAdapterOptions & ReplicaOptions
 
 /** Options of {@link PostgresAdapter.embedded}. */
 export interface EmbeddedAdapterOptions extends QueryLogOptions {
@@ -27,7 +40,7 @@ export interface EmbeddedAdapterOptions extends QueryLogOptions {
 }
 
 /** Options of {@link PostgresAdapter.fromEnv}: those of a server connection, or of PGlite. */
-export type EnvAdapterOptions = PostgresAdapterOptions & Pick<EmbeddedAdapterOptions, 'dataDir'>
+export type EnvAdapterOptions = ServerAdapterOptions & Pick<EmbeddedAdapterOptions, 'dataDir'>
 
 export interface HealthCheckResult {
   readonly ok: true
@@ -45,6 +58,15 @@ export interface HealthCheckResult {
   }
   /** The pool's clients on a server; null on PGlite, which has one connection and no pool. */
   readonly pool: PoolUse | null
+  /**
+   * The read replicas (`replicas` option): each one's state, lag, reads and fallbacks, measured
+   * by this call; null without replicas.
+   */
+  readonly replicas: {
+    /** Reads the primary answered because no replica was usable, fresh enough, or working. */
+    readonly primaryReads: number
+    readonly nodes: readonly ReplicaHealth[]
+  } | null
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -71,6 +93,7 @@ export class PostgresAdapter {
   /** Where the database is, for messages: password masked, or `embedded (memory)`. */
   readonly target: string
   readonly #backend: Backend
+  #replicas: ReplicaSet | undefined
   #closed: Promise<void> | undefined
 
   private constructor(backend: Backend, schema: string) {
@@ -79,6 +102,15 @@ export class PostgresAdapter {
     this.db = backend.db
     this.target = backend.target
     this.schema = schema
+  }
+
+  /**
+   * The read replicas and their routing, or undefined without replicas. For the DAO, which
+   * sends pure reads through it; not part of the public API.
+   * @internal
+   */
+  get replicaSet(): ReplicaSet | undefined {
+    return this.#replicas
   }
 
   /**
@@ -92,15 +124,33 @@ export class PostgresAdapter {
    *   { connectionString: 'postgres://app:secret@db:5432/cheap' },
    *   { poolSize: 10, schema: 'cheap', statementTimeoutMs: 30_000 },
    * )
+   * // Reads on two hot standbys, writes on the primary (README: "Read replicas and PgBouncer"):
+   * const scaled = await PostgresAdapter.create(
+   *   { connectionString: 'postgres://app:secret@primary:5432/cheap' },
+   *   { replicas: ['postgres://app:secret@standby1:5432/cheap', 'postgres://app:secret@standby2:5432/cheap'] },
+   * )
    * ```
    */
   static async create(
-    target: PostgresTarget & PostgresAdapterOptions,
-    options: PostgresAdapterOptions = {},
+    target: PostgresTarget & ServerAdapterOptions,
+    options: ServerAdapterOptions = {},
   ): Promise<PostgresAdapter> {
     const merged = { ...target, ...options }
     const schema = validateSchemaName(merged.schema ?? 'public')
-    return new PostgresAdapter(await openPgBackend(target, merged, schema), schema)
+    const { replicas, ...connection } = merged
+    // Before connecting: a bad replica option is the caller's mistake, whatever the network does.
+    checkReplicaOptions(merged)
+    const adapter = new PostgresAdapter(await openPgBackend(target, connection, schema), schema)
+    try {
+      adapter.#replicas = await ReplicaSet.open({ ...connection, replicas }, schema, () => ({
+        db: adapter.db,
+        withConnection: (work) => adapter.withConnection(work),
+      }))
+    } catch (error) {
+      await adapter.close()
+      throw error
+    }
+    return adapter
   }
 
   /**
@@ -114,6 +164,7 @@ export class PostgresAdapter {
    * ```
    */
   static async embedded(options: EmbeddedAdapterOptions = {}): Promise<PostgresAdapter> {
+    refuseReplicas((options as ReplicaOptions).replicas)
     const schema = validateSchemaName(options.schema ?? 'public')
     return new PostgresAdapter(await openPgliteBackend(options, schema), schema)
   }
@@ -121,6 +172,8 @@ export class PostgresAdapter {
   /**
    * `DATABASE_URL` if set; otherwise the libpq variables (`PGHOST`, `PGPORT`, `PGDATABASE`,
    * `PGUSER`, `PGPASSWORD`) if any is set; otherwise embedded PGlite (`options.dataDir`).
+   * `DATABASE_REPLICA_URLS` (comma-separated) adds read replicas to a server (`options.replicas`
+   * wins); with embedded PGlite it is refused.
    *
    * @example
    * ```ts
@@ -131,7 +184,12 @@ export class PostgresAdapter {
     env: Env = process.env,
     options: EnvAdapterOptions = {},
   ): Promise<PostgresAdapter> {
-    const { dataDir, ...serverOptions } = options
+    const { dataDir, ...given } = options
+    const envReplicas = replicaUrlsOf(env['DATABASE_REPLICA_URLS'])
+    const serverOptions: ServerAdapterOptions =
+      given.replicas === undefined && envReplicas.length > 0
+        ? { ...given, replicas: envReplicas }
+        : given
     const url = env['DATABASE_URL']
     if (url !== undefined && url !== '') {
       return PostgresAdapter.create({ connectionString: url }, serverOptions)
@@ -149,6 +207,10 @@ export class PostgresAdapter {
         serverOptions,
       )
     }
+    refuseReplicas(
+      serverOptions.replicas,
+      given.replicas === undefined ? 'DATABASE_REPLICA_URLS is set, but' : undefined,
+    )
     return PostgresAdapter.embedded({
       dataDir,
       schema: options.schema,
@@ -206,7 +268,18 @@ export class PostgresAdapter {
         libraryVersion,
         pendingSteps: steps.filter((s) => !known.has(s.version)).length,
       }
-      return { ok: true, latencyMs, serverVersion, schema, pool: this.#backend.poolUse() }
+      const replicas =
+        this.#replicas === undefined
+          ? null
+          : { primaryReads: this.#replicas.primaryReads, nodes: await this.#replicas.health() }
+      return {
+        ok: true,
+        latencyMs,
+        serverVersion,
+        schema,
+        pool: this.#backend.poolUse(),
+        replicas,
+      }
     } catch (error) {
       throw this.mapError(error, 'health check')
     }
@@ -217,11 +290,23 @@ export class PostgresAdapter {
     return mapDatabaseError(error, context, this.target)
   }
 
-  /** Closes the pool (and PGlite). Calling it again is harmless. */
+  /** Closes the pool (and PGlite), and the replicas' pools. Calling it again is harmless. */
   close(): Promise<void> {
-    this.#closed ??= this.#backend.close()
+    this.#closed ??= Promise.all([this.#backend.close(), this.#replicas?.close()]).then(
+      () => undefined,
+    )
     return this.#closed
   }
+}
+
+/** Replicas are streaming standbys of a server: embedded PGlite has none. */
+function refuseReplicas(replicas: unknown, prefix = 'replicas were given, but'): void {
+  if (replicas === undefined || (Array.isArray(replicas) && replicas.length === 0)) return
+  throw new CheapValidationError(
+    `${prefix} the embedded database (PGlite) cannot have read replicas: they are streaming ` +
+      'standbys of a PostgreSQL server; set DATABASE_URL to the primary server, or drop the replicas',
+    { reason: 'INVALID_ARGUMENT' },
+  )
 }
 
 function optionalEntry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

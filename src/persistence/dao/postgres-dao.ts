@@ -6,7 +6,12 @@ import { Catalog } from '../../model/catalog.ts'
 import type { CatalogSpecies } from '../../model/catalog-species.ts'
 import { checkUuid, type EntityId } from '../../model/entity.ts'
 import type { AspectMap } from '../../model/hierarchy/aspect-map.ts'
-import { getCatalogState, setCatalogState, snapshotCatalog } from '../catalog/catalog-state.ts'
+import {
+  getCatalogState,
+  restoreCatalogState,
+  setCatalogState,
+  snapshotCatalog,
+} from '../catalog/catalog-state.ts'
 import { expiresAtMillis, notExpired } from '../store/expiry.ts'
 import { loadCatalog } from '../catalog/load-catalog.ts'
 import { loadSmallCatalog } from '../catalog/load-small.ts'
@@ -16,6 +21,9 @@ import {
   type SaveCatalogResult,
 } from '../catalog/save-catalog.ts'
 import type { PostgresAdapter } from '../connection/adapter.ts'
+import type { DedicatedConnection } from '../connection/held-connection.ts'
+import { beginTransaction, type OpenTransaction } from '../connection/nested-transaction.ts'
+import { satisfies, type ReadTarget } from '../connection/replicas.ts'
 import {
   deleteAspectDef,
   evolveAspectDef,
@@ -174,6 +182,31 @@ export interface PostgresDaoOptions {
   readonly smallCatalogs?: SmallCatalogPath
 }
 
+/** Options of {@link PostgresDao.transaction}. */
+export interface TransactionOptions {
+  /**
+   * The transaction's isolation level (default `read committed`, as every write of the DAO).
+   * `repeatable read` makes every read in it see one snapshot (plus its own writes); a
+   * concurrent writer of the same rows then fails it with a retryable serialization error.
+   */
+  readonly isolation?: 'read committed' | 'repeatable read' | 'serializable'
+}
+
+const ISOLATIONS = ['read committed', 'repeatable read', 'serializable'] as const
+
+/** The transaction a DAO made by {@link PostgresDao.transaction} is bound to. */
+interface BoundTransaction {
+  readonly open: OpenTransaction
+  readonly connection: DedicatedConnection
+  /** Steps run one after the other (savepoints nest by order); each waits for the one before. */
+  queue: Promise<void>
+  done: boolean
+  /** What the process learns only if the transaction commits (revisions seen). */
+  readonly afterCommit: (() => void)[]
+  /** Catalog objects' states to put back if it rolls back. */
+  readonly onRollback: (() => void)[]
+}
+
 const SMALL_PATHS: readonly SmallCatalogPath[] = ['auto', 'always', 'never']
 
 function smallPathOf(options: PostgresDaoOptions): SmallCatalogPath {
@@ -208,6 +241,8 @@ export class PostgresDao {
   readonly #context: StoreContext
   readonly #key: string
   readonly #smallPath: SmallCatalogPath
+  /** Set on the DAO `transaction()` hands its function: every call runs in that transaction. */
+  #tx: BoundTransaction | undefined
 
   constructor(adapter: PostgresAdapter, options: PostgresDaoOptions = {}) {
     this.#adapter = adapter
@@ -220,8 +255,30 @@ export class PostgresDao {
     return this.#adapter
   }
 
-  /** Runs `call` after the schema check, mapping driver errors with `context` in messages. */
+  /**
+   * Runs `call` after the schema check, mapping driver errors with `context` in messages. In a
+   * transaction, `call` is one step of it, in a savepoint of its own, after the steps before.
+   */
   async #run<R>(context: string, call: () => Promise<R>): Promise<R> {
+    const tx = this.#tx
+    if (tx !== undefined) {
+      if (tx.done) {
+        throw new CheapValidationError(
+          `${context}: the transaction this DAO belongs to has ended; use the DAO it was started from`,
+          { reason: 'INVALID_ARGUMENT' },
+        )
+      }
+      const step = tx.queue.then(() => tx.open.atomic(call))
+      tx.queue = step.then(
+        () => undefined,
+        () => undefined,
+      )
+      try {
+        return await step
+      } catch (error) {
+        throw this.#adapter.mapError(error, context)
+      }
+    }
     try {
       await this.#context.ensureSchema(this.#adapter)
       return await call()
@@ -230,16 +287,178 @@ export class PostgresDao {
     }
   }
 
-  get #db() {
-    return this.#adapter.db
+  /**
+   * Runs a pure read: on a replica when the adapter has any and no transaction is open, else on
+   * the primary (ReplicaSet decides, see its notes). `catalogId` names the catalog whose revision
+   * the process has seen (read-your-writes); `fresh` checks an answer against what it has seen.
+   */
+  #read<R>(
+    context: string,
+    catalogId: string | undefined,
+    read: (target: ReadTarget) => Promise<R>,
+    fresh?: (result: R) => boolean,
+  ): Promise<R> {
+    const replicas = this.#adapter.replicaSet
+    return this.#run(context, () =>
+      replicas === undefined || this.#tx !== undefined
+        ? read(this.#primary())
+        : replicas.read(
+            catalogId,
+            catalogId === undefined ? undefined : this.#context.seen.get(catalogId),
+            read,
+            fresh,
+          ),
+    )
   }
 
-  /** The few-aspects path of loadAspects and upsertAspects, unless `smallCatalogs: 'never'`. */
-  get #smallPartial(): SmallPartial | undefined {
+  /** The primary as a read target: the transaction's connection inside one. */
+  #primary(): ReadTarget {
+    return { db: this.#db, withConnection: (work) => this.#withConnection(work) }
+  }
+
+  /** A held connection: the transaction's inside one (its Kysely runs in the transaction). */
+  #withConnection<T>(work: (connection: DedicatedConnection) => Promise<T>): Promise<T> {
+    const tx = this.#tx
+    if (tx === undefined) return this.#adapter.withConnection(work)
+    return work({
+      db: tx.open.db,
+      copyIn: tx.connection.copyIn,
+      prepared: (name, text, values) => tx.connection.prepared(name, text, values),
+    })
+  }
+
+  /** Records that the process has seen revision `revision` of a catalog (once committed). */
+  #saw(catalogId: string, revision: bigint | null | undefined): void {
+    if (this.#adapter.replicaSet === undefined || revision === null || revision === undefined) {
+      return
+    }
+    const record = () => this.#context.seen.saw(catalogId, revision)
+    if (this.#tx === undefined) record()
+    else this.#tx.afterCommit.push(record)
+  }
+
+  /** Records that a catalog is no longer stored (deleted or expired), once committed. */
+  #gone(catalogId: string): void {
+    if (this.#adapter.replicaSet === undefined) return
+    const record = () => this.#context.seen.deleted(catalogId)
+    if (this.#tx === undefined) record()
+    else this.#tx.afterCommit.push(record)
+  }
+
+  /** True when a read's answer `revision` is not older than what the process has seen. */
+  #freshFor(catalogId: string): (revision: bigint | null) => boolean {
+    const seen = this.#context.seen.get(catalogId)
+    return (revision) => seen === undefined || satisfies(revision, seen)
+  }
+
+  /** A partial write: its result's revision is one the process has seen. */
+  async #write<R extends { readonly revision: bigint }>(
+    catalogId: string,
+    context: string,
+    call: () => Promise<R>,
+  ): Promise<R> {
+    const result = await this.#run(context, call)
+    this.#saw(catalogId, result.revision)
+    return result
+  }
+
+  /** A catalog object's state (its revision, for optimistic locking), undone on rollback. */
+  #setState(catalog: Catalog, revision: bigint): void {
+    if (this.#tx !== undefined) {
+      const before = getCatalogState(catalog, this.#key)
+      this.#tx.onRollback.push(() => restoreCatalogState(catalog, this.#key, before))
+    }
+    setCatalogState(catalog, this.#key, snapshotCatalog(catalog, revision))
+  }
+
+  get #db() {
+    return this.#tx?.open.db ?? this.#adapter.db
+  }
+
+  /**
+   * Runs `fn` in one transaction on the primary and commits when it returns (rolls back when it
+   * throws, and rethrows): `tx` is a DAO whose every call is a step of that transaction, reads
+   * included, which see its own writes. A step that fails is undone alone (a savepoint), so `fn`
+   * may catch its error and go on. Steps run one at a time, in the order they are called. Reads
+   * in it never go to a replica. Calls on `tx` after `fn` returned fail.
+   *
+   * @example
+   * ```ts
+   * const revision = await dao.transaction(async (tx) => {
+   *   await tx.upsertAspects(catalogId, person, [alice])
+   *   await tx.addToEntityList(catalogId, 'members', [alice.entityId])
+   *   return tx.catalogRevision(catalogId) // both or neither are stored
+   * })
+   * ```
+   */
+  async transaction<R>(
+    fn: (tx: PostgresDao) => Promise<R>,
+    options: TransactionOptions = {},
+  ): Promise<R> {
+    if (typeof fn !== 'function') {
+      throw new CheapValidationError(`transaction expects a function, got ${typeof fn}`, {
+        reason: 'INVALID_ARGUMENT',
+      })
+    }
+    if (this.#tx !== undefined) {
+      throw new CheapValidationError(
+        'transaction: this DAO already runs in a transaction; call its methods directly',
+        { reason: 'INVALID_ARGUMENT' },
+      )
+    }
+    const isolation = options.isolation ?? 'read committed'
+    if (!(ISOLATIONS as readonly string[]).includes(isolation)) {
+      throw new CheapValidationError(
+        `transaction: isolation must be one of ${ISOLATIONS.join(', ')}, got ${JSON.stringify(isolation)}`,
+        { reason: 'INVALID_ARGUMENT' },
+      )
+    }
+    const afterCommit: (() => void)[] = []
+    const onRollback: (() => void)[] = []
+    const result = await this.#run('running a transaction', () =>
+      this.#adapter.withConnection(async (connection) => {
+        const open = await beginTransaction(connection.db, isolation)
+        const bound: BoundTransaction = {
+          open,
+          connection,
+          queue: Promise.resolve(),
+          done: false,
+          afterCommit,
+          onRollback,
+        }
+        const tx = new PostgresDao(this.#adapter, { smallCatalogs: this.#smallPath })
+        tx.#tx = bound
+        let value: R
+        try {
+          value = await fn(tx)
+          // A step `fn` started and did not await still belongs to the transaction.
+          await bound.queue
+          bound.done = true
+          await open.commit()
+        } catch (error) {
+          bound.done = true
+          await bound.queue
+          await open.rollback().catch(() => undefined)
+          for (const undo of onRollback.reverse()) undo()
+          throw error
+        }
+        return value
+      }),
+    )
+    for (const learn of afterCommit) learn()
+    return result
+  }
+
+  /**
+   * The few-aspects path of loadAspects and upsertAspects, unless `smallCatalogs: 'never'`, on
+   * the connections of `target`: a replica's or the primary's for a read, the transaction's
+   * inside `dao.transaction` (never a connection of the adapter's own, which would escape both).
+   */
+  #smallPartial(target: Pick<ReadTarget, 'withConnection'>): SmallPartial | undefined {
     if (this.#smallPath === 'never') return undefined
     const always = this.#smallPath === 'always'
     return {
-      withConnection: (work) => this.#adapter.withConnection(work),
+      withConnection: (work) => target.withConnection(work),
       maxLoadIds: always ? Number.POSITIVE_INFINITY : SMALL_ASPECT_LOAD_IDS[this.#adapter.kind],
       maxUpsertAspects: always
         ? Number.POSITIVE_INFINITY
@@ -272,7 +491,7 @@ export class PostgresDao {
     }
     const result = await this.#run(`saving catalog ${catalog.globalId}`, () =>
       // One held connection: Kysely statements and COPY share its transaction.
-      this.#adapter.withConnection((connection) =>
+      this.#withConnection((connection) =>
         saveCatalog(
           {
             db: connection.db,
@@ -292,8 +511,12 @@ export class PostgresDao {
         ),
       ),
     )
-    setCatalogState(catalog, this.#key, snapshotCatalog(catalog, result.revision))
-    if (result.rowsWritten >= ANALYZE_AFTER_ROWS) await this.#analyze()
+    this.#setState(catalog, result.revision)
+    this.#saw(catalog.globalId, result.revision)
+    if (result.rowsWritten >= ANALYZE_AFTER_ROWS) {
+      if (this.#tx === undefined) await this.#analyze()
+      else this.#tx.afterCommit.push(() => void this.#analyze())
+    }
     return result
   }
 
@@ -313,18 +536,30 @@ export class PostgresDao {
   /** Loads a catalog, or `null` when none is stored under `catalogId`. */
   async loadCatalog(catalogId: string): Promise<Catalog | null> {
     checkUuid('catalog id', catalogId)
-    const loaded = await this.#run(`loading catalog ${catalogId}`, async () => {
-      if (this.#smallPath !== 'never') {
-        const maxRows = this.#smallPath === 'always' ? undefined : SMALL_LOAD_ROWS
-        const small = await this.#adapter.withConnection((connection) =>
-          loadSmallCatalog(connection, catalogId, this.#versions, maxRows),
-        )
-        if (small !== undefined) return small
-      }
-      return loadCatalog(this.#db, catalogId, this.#versions)
-    })
-    if (loaded === null) return null
-    setCatalogState(loaded.catalog, this.#key, snapshotCatalog(loaded.catalog, loaded.revision))
+    const fresh = this.#freshFor(catalogId)
+    const loaded = await this.#read(
+      `loading catalog ${catalogId}`,
+      catalogId,
+      async (target) => {
+        if (this.#smallPath !== 'never') {
+          const maxRows = this.#smallPath === 'always' ? undefined : SMALL_LOAD_ROWS
+          const small = await target.withConnection((connection) =>
+            loadSmallCatalog(connection, catalogId, this.#versions, maxRows),
+          )
+          if (small !== undefined) return small
+        }
+        return loadCatalog(target.db, catalogId, this.#versions)
+      },
+      // A replica's "not stored" may be one it has not replayed yet: the primary confirms it.
+      (l) => l !== null && fresh(l.revision),
+    )
+    if (loaded === null) {
+      // The primary (a replica's null is always checked there) says it is not stored.
+      if (this.#context.seen.get(catalogId) !== undefined) this.#gone(catalogId)
+      return null
+    }
+    this.#setState(loaded.catalog, loaded.revision)
+    this.#saw(catalogId, loaded.revision)
     return loaded.catalog
   }
 
@@ -340,15 +575,24 @@ export class PostgresDao {
   /** The stored revision of a catalog, or `null`. */
   async catalogRevision(catalogId: string): Promise<bigint | null> {
     checkUuid('catalog id', catalogId)
-    return this.#run(`reading catalog ${catalogId}`, async () => {
-      const row = await this.#db
-        .selectFrom('catalog')
-        .select('revision')
-        .where('catalog_id', '=', catalogId)
-        .where(notExpired())
-        .executeTakeFirst()
-      return row?.revision ?? null
-    })
+    const fresh = this.#freshFor(catalogId)
+    const revision = await this.#read(
+      `reading catalog ${catalogId}`,
+      catalogId,
+      async (target) => {
+        const row = await target.db
+          .selectFrom('catalog')
+          .select('revision')
+          .where('catalog_id', '=', catalogId)
+          .where(notExpired())
+          .executeTakeFirst()
+        return row?.revision ?? null
+      },
+      (r) => r !== null && fresh(r),
+    )
+    if (revision !== null) this.#saw(catalogId, revision)
+    else if (this.#context.seen.get(catalogId) !== undefined) this.#gone(catalogId)
+    return revision
   }
 
   /**
@@ -357,7 +601,7 @@ export class PostgresDao {
    */
   async deleteCatalog(catalogId: string): Promise<boolean> {
     checkUuid('catalog id', catalogId)
-    return this.#run(`deleting catalog ${catalogId}`, () =>
+    const deleted = await this.#run(`deleting catalog ${catalogId}`, () =>
       retryOnPinsChanged(catalogId, () =>
         this.#db.transaction().execute(async (trx) => {
           const defs = await lockCatalogDefs(trx, catalogId, [])
@@ -377,13 +621,15 @@ export class PostgresDao {
         }),
       ),
     )
+    if (deleted) this.#gone(catalogId)
+    return deleted
   }
 
   /** When a stored (unexpired) catalog expires; null when it never does or is not stored. */
   async catalogExpiresAt(catalogId: string): Promise<Date | null> {
     checkUuid('catalog id', catalogId)
-    return this.#run(`reading catalog ${catalogId}`, async () => {
-      const row = await this.#db
+    return this.#read(`reading catalog ${catalogId}`, catalogId, async (target) => {
+      const row = await target.db
         .selectFrom('catalog')
         .select(expiresAtMillis().as('expires_ms'))
         .where('catalog_id', '=', catalogId)
@@ -409,32 +655,48 @@ export class PostgresDao {
     }
     const after =
       options.after === undefined ? null : checkUuid('listCatalogs after', options.after)
-    return this.#run('listing catalogs', async () => {
-      let query = this.#db
-        .selectFrom('catalog')
-        .select([
-          'catalog_id',
-          'species',
-          'uri',
-          'upstream_catalog_id',
-          'version_number',
-          'revision',
-        ])
-        .select(expiresAtMillis().as('expires_ms'))
-        .where(notExpired())
-        .orderBy('catalog_id')
-        .limit(limit)
-      if (after !== null) query = query.where('catalog_id', '>', after)
-      return (await query.execute()).map((r) => ({
-        catalogId: r.catalog_id,
-        species: r.species as CatalogSpecies,
-        uri: r.uri,
-        upstream: r.upstream_catalog_id,
-        version: r.version_number,
-        revision: r.revision,
-        expiresAt: r.expires_ms === null ? null : new Date(r.expires_ms),
-      }))
-    })
+    const seen = this.#context.seen
+    const listed = await this.#read(
+      'listing catalogs',
+      undefined,
+      async (target) => {
+        let query = target.db
+          .selectFrom('catalog')
+          .select([
+            'catalog_id',
+            'species',
+            'uri',
+            'upstream_catalog_id',
+            'version_number',
+            'revision',
+          ])
+          .select(expiresAtMillis().as('expires_ms'))
+          .where(notExpired())
+          .orderBy('catalog_id')
+          .limit(limit)
+        if (after !== null) query = query.where('catalog_id', '>', after)
+        return (await query.execute()).map((r) => ({
+          catalogId: r.catalog_id,
+          species: r.species as CatalogSpecies,
+          uri: r.uri,
+          upstream: r.upstream_catalog_id,
+          version: r.version_number,
+          revision: r.revision,
+          expiresAt: r.expires_ms === null ? null : new Date(r.expires_ms),
+        }))
+      },
+      // The page shows what the process has seen: no catalog older than it saw it, none it
+      // deleted, none it saw missing (catalog ids sort as uuids do in PostgreSQL: lowercase hex).
+      (rows) => seen.listingIsFresh(rows, after, rows.length < limit),
+    )
+    for (const r of listed) this.#saw(r.catalogId, r.revision)
+    // A trusted page (a replica's passed the check above) that lacks a catalog the process saw
+    // says it is gone (deleted elsewhere, or expired): forget it, or every later listing would
+    // go to the primary.
+    if (this.#adapter.replicaSet !== undefined) {
+      for (const id of seen.missingFrom(listed, after, listed.length < limit)) this.#gone(id)
+    }
+    return listed
   }
 
   /**
@@ -559,11 +821,13 @@ export class PostgresDao {
     aspectDef: AspectDef,
     options: EvolveAspectDefOptions = {},
   ): Promise<EvolveAspectDefResult> {
-    return this.#run(`evolving AspectDef '${aspectDef.name}'`, () =>
+    const result = await this.#run(`evolving AspectDef '${aspectDef.name}'`, () =>
       this.#db
         .transaction()
         .execute((trx) => evolveAspectDef(trx, this.#versions, aspectDef, options)),
     )
+    for (const c of result.catalogs) this.#saw(c.catalogId, c.revision)
+    return result
   }
 
   // ---- dedicated tables and queries ---------------------------------------------------------
@@ -642,8 +906,10 @@ export class PostgresDao {
    */
   async loadAdoptedTable(table: string, options: LoadAdoptedTableOptions = {}): Promise<AspectMap> {
     if (options.catalogId !== undefined) checkUuid('catalog id', options.catalogId)
-    return this.#run(`loading adopted table ${JSON.stringify(table)}`, () =>
-      loadAdoptedTable(this.#db, this.#versions, table, options),
+    return this.#read(
+      `loading adopted table ${JSON.stringify(table)}`,
+      options.catalogId,
+      (target) => loadAdoptedTable(target.db, this.#versions, table, options),
     )
   }
 
@@ -680,8 +946,8 @@ export class PostgresDao {
     options: FindEntitiesOptions<D> = {},
   ): Promise<EntityId[] | Aspect<D>[]> {
     const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
-    return this.#run(`querying '${name}' of catalog ${catalogId}`, () =>
-      findEntities(this.#db, this.#versions, catalogId, aspectDef, where, options),
+    return this.#read(`querying '${name}' of catalog ${catalogId}`, catalogId, (target) =>
+      findEntities(target.db, this.#versions, catalogId, aspectDef, where, options),
     )
   }
 
@@ -692,9 +958,9 @@ export class PostgresDao {
     where?: Where<D>,
     options: FindEntitiesOptions<D> & { readonly analyze?: boolean } = {},
   ): Promise<string> {
-    return this.#run('explaining a query', () =>
+    return this.#read('explaining a query', catalogId, (target) =>
       explainFindEntities(
-        this.#db,
+        target.db,
         this.#versions,
         catalogId,
         aspectDef,
@@ -734,19 +1000,23 @@ export class PostgresDao {
   ): Promise<{ entityId: EntityId; aspect: AspectJson<D> }[]> {
     const query = aspectsJson(catalogId, aspectDef, options)
     const name = typeof aspectDef === 'string' ? aspectDef : aspectDef.name
-    return this.#run(`reading '${name}' of catalog ${catalogId} as JSON`, async () => {
-      try {
-        const { rows } = await query.execute(this.#db)
-        return rows.map((r) => ({ entityId: r.entity_id, aspect: r.aspect }))
-      } catch (error) {
-        if ((error as { code?: unknown } | null)?.code === 'P0002') {
-          throw new CheapNotFoundError(
-            `catalog ${catalogId} has no AspectDef '${name}' (or does not exist, or has expired)`,
-          )
+    return this.#read(
+      `reading '${name}' of catalog ${catalogId} as JSON`,
+      catalogId,
+      async (target) => {
+        try {
+          const { rows } = await query.execute(target.db)
+          return rows.map((r) => ({ entityId: r.entity_id, aspect: r.aspect }))
+        } catch (error) {
+          if ((error as { code?: unknown } | null)?.code === 'P0002') {
+            throw new CheapNotFoundError(
+              `catalog ${catalogId} has no AspectDef '${name}' (or does not exist, or has expired)`,
+            )
+          }
+          throw error
         }
-        throw error
-      }
-    })
+      },
+    )
   }
 
   /**
@@ -775,8 +1045,10 @@ export class PostgresDao {
     name: string,
     options: HierarchyPageOptions = {},
   ): Promise<HierarchyPage> {
-    return this.#run(`loading hierarchy ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
-      loadHierarchy(this.#db, this.#versions, catalogId, name, options),
+    return this.#read(
+      `loading hierarchy ${JSON.stringify(name)} of catalog ${catalogId}`,
+      catalogId,
+      (target) => loadHierarchy(target.db, this.#versions, catalogId, name, options),
     )
   }
 
@@ -787,8 +1059,15 @@ export class PostgresDao {
     entityIds: Iterable<string>,
   ): Promise<Map<EntityId, Aspect<D>>> {
     const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
-    return this.#run(`loading aspects '${name}' of catalog ${catalogId}`, () =>
-      loadAspects(this.#db, this.#versions, catalogId, aspectDef, entityIds, this.#smallPartial),
+    return this.#read(`loading aspects '${name}' of catalog ${catalogId}`, catalogId, (target) =>
+      loadAspects(
+        target.db,
+        this.#versions,
+        catalogId,
+        aspectDef,
+        entityIds,
+        this.#smallPartial(target),
+      ),
     )
   }
 
@@ -810,8 +1089,15 @@ export class PostgresDao {
       aspects !== null && typeof aspects === 'object' && Symbol.iterator in aspects
         ? [...aspects]
         : aspects
-    return this.#run(`upserting aspects '${name}' of catalog ${catalogId}`, () =>
-      upsertAspects(this.#db, this.#versions, catalogId, aspectDef, list, this.#smallPartial),
+    return this.#write(catalogId, `upserting aspects '${name}' of catalog ${catalogId}`, () =>
+      upsertAspects(
+        this.#db,
+        this.#versions,
+        catalogId,
+        aspectDef,
+        list,
+        this.#smallPartial(this.#primary()),
+      ),
     )
   }
 
@@ -822,7 +1108,7 @@ export class PostgresDao {
     entityIds: Iterable<string>,
   ): Promise<RemoveAspectsResult> {
     const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
-    return this.#run(`removing aspects '${name}' of catalog ${catalogId}`, () =>
+    return this.#write(catalogId, `removing aspects '${name}' of catalog ${catalogId}`, () =>
       removeAspects(this.#db, catalogId, aspectDef, entityIds),
     )
   }
@@ -833,8 +1119,10 @@ export class PostgresDao {
     name: string,
     entityIds: Iterable<string>,
   ): Promise<MembershipResult> {
-    return this.#run(`adding to entity list ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
-      addToEntityList(this.#db, catalogId, name, entityIds),
+    return this.#write(
+      catalogId,
+      `adding to entity list ${JSON.stringify(name)} of catalog ${catalogId}`,
+      () => addToEntityList(this.#db, catalogId, name, entityIds),
     )
   }
 
@@ -844,7 +1132,8 @@ export class PostgresDao {
     name: string,
     entityIds: Iterable<string>,
   ): Promise<MembershipResult> {
-    return this.#run(
+    return this.#write(
+      catalogId,
       `removing from entity list ${JSON.stringify(name)} of catalog ${catalogId}`,
       () => removeFromEntityList(this.#db, catalogId, name, entityIds),
     )
@@ -856,8 +1145,10 @@ export class PostgresDao {
     name: string,
     entityIds: Iterable<string>,
   ): Promise<MembershipResult> {
-    return this.#run(`adding to entity set ${JSON.stringify(name)} of catalog ${catalogId}`, () =>
-      addToEntitySet(this.#db, catalogId, name, entityIds),
+    return this.#write(
+      catalogId,
+      `adding to entity set ${JSON.stringify(name)} of catalog ${catalogId}`,
+      () => addToEntitySet(this.#db, catalogId, name, entityIds),
     )
   }
 
@@ -867,7 +1158,8 @@ export class PostgresDao {
     name: string,
     entityIds: Iterable<string>,
   ): Promise<MembershipResult> {
-    return this.#run(
+    return this.#write(
+      catalogId,
       `removing from entity set ${JSON.stringify(name)} of catalog ${catalogId}`,
       () => removeFromEntitySet(this.#db, catalogId, name, entityIds),
     )
@@ -879,7 +1171,8 @@ export class PostgresDao {
     name: string,
     entries: DirectoryEntries,
   ): Promise<MembershipResult> {
-    return this.#run(
+    return this.#write(
+      catalogId,
       `putting entries into entity directory ${JSON.stringify(name)} of catalog ${catalogId}`,
       () => putDirectoryEntries(this.#db, catalogId, name, entries),
     )
@@ -891,7 +1184,8 @@ export class PostgresDao {
     name: string,
     keys: Iterable<string>,
   ): Promise<MembershipResult> {
-    return this.#run(
+    return this.#write(
+      catalogId,
       `removing entries from entity directory ${JSON.stringify(name)} of catalog ${catalogId}`,
       () => removeDirectoryEntries(this.#db, catalogId, name, keys),
     )
@@ -907,7 +1201,8 @@ export class PostgresDao {
     parentPath: string,
     nodes: Iterable<TreeNodeInput>,
   ): Promise<MembershipResult> {
-    return this.#run(
+    return this.#write(
+      catalogId,
       `adding nodes to entity tree ${JSON.stringify(name)} of catalog ${catalogId}`,
       () => addTreeNodes(this.#db, catalogId, name, parentPath, nodes),
     )
@@ -919,7 +1214,8 @@ export class PostgresDao {
     name: string,
     paths: Iterable<string>,
   ): Promise<MembershipResult> {
-    return this.#run(
+    return this.#write(
+      catalogId,
       `removing nodes from entity tree ${JSON.stringify(name)} of catalog ${catalogId}`,
       () => removeTreeNodes(this.#db, catalogId, name, paths),
     )

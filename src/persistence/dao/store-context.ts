@@ -1,6 +1,7 @@
 import { CheapSchemaMismatchError } from '../../errors.ts'
 import type { PostgresAdapter } from '../connection/adapter.ts'
 import { DefVersionCache } from '../store/def-versions.ts'
+import { SeenRevisions } from '../connection/replicas.ts'
 import { readSchemaSteps, RETIRED_STEPS } from '../schema/steps.ts'
 
 /**
@@ -10,6 +11,11 @@ import { readSchemaSteps, RETIRED_STEPS } from '../schema/steps.ts'
  */
 export class StoreContext {
   readonly versions = new DefVersionCache()
+  /**
+   * The revision of each catalog this adapter and schema last saved or read (kept only with
+   * read replicas): a replica read must find at least that one (read-your-writes).
+   */
+  readonly seen = new SeenRevisions()
   #checked: Promise<void> | undefined
 
   /**
