@@ -5,7 +5,7 @@ import type { EntityId } from '../../model/entity.ts'
 import { AspectAssembler, VALUE_TYPES } from '../store/aspect-values.ts'
 import { codecOf } from '../store/codecs/index.ts'
 import { preparedName } from '../store/prepared.ts'
-import { branch, Kind, type WideRow } from '../store/wide-rows.ts'
+import { branch, Kind, valueBranch, type WideRow } from '../store/wide-rows.ts'
 import {
   loadVersions,
   findVersion,
@@ -259,18 +259,7 @@ function statement(): string {
       },
       join('hierarchy_entity_tree_node'),
     ),
-    ...VALUE_TYPES.map((type, i) => {
-      const codec = codecOf(type)
-      const columns: Record<string, string> = {
-        a: 't.aspect_id',
-        c: 't.property_id',
-        d: 't.value_index',
-        [`v_${codec.sqlType}`]: 't.value',
-      }
-      if (codec.extra !== undefined)
-        columns[codec.extra.column === 'zone' ? 'xz' : 'xs'] = `t.${codec.extra.column}`
-      return branch(Kind.firstValue + i, columns, join(codec.table))
-    }),
+    ...VALUE_TYPES.map((type, i) => valueBranch(i, codecOf(type), join)),
   ]
   return `with ${live}$1::uuid${rest} select * from (${branches.join(' union all ')}) rows limit $2::int8`
 }

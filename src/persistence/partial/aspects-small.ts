@@ -21,7 +21,7 @@ import {
   type StoredVersion,
 } from '../store/def-versions.ts'
 import { preparedName } from '../store/prepared.ts'
-import { branch, Kind, type WideRow } from '../store/wide-rows.ts'
+import { branch, Kind, valueBranch, type WideRow } from '../store/wide-rows.ts'
 
 /**
  * loadAspects and upsertAspects of a few aspects in as few round trips as the checks allow
@@ -161,16 +161,7 @@ function loadStatement(tables: number): string {
   }
   VALUE_TYPES.forEach((type, i) => {
     if ((tables & (1 << (1 + i))) === 0) return
-    const codec = codecOf(type)
-    const columns: Record<string, string> = {
-      a: 't.aspect_id',
-      c: 't.property_id',
-      d: 't.value_index',
-      [`v_${codec.sqlType}`]: 't.value',
-    }
-    if (codec.extra !== undefined)
-      columns[codec.extra.column === 'zone' ? 'xz' : 'xs'] = `t.${codec.extra.column}`
-    branches.push(branch(Kind.firstValue + i, columns, join(codec.table)))
+    branches.push(valueBranch(i, codecOf(type), join))
   })
   return `with ${h}, ${a} ${branches.join(' union all ')}`
 }

@@ -4,6 +4,7 @@
  * (NULL in the others), so the driver's type parsers decode every value exactly as the
  * per-table queries do.
  */
+import type { AnyCodec } from './codecs/index.ts'
 
 /** What each row is: which table it comes from, hence which columns it uses. */
 export const Kind = {
@@ -79,4 +80,25 @@ export function branch(
     name === 'k' ? `${kind} as k` : `${columns[name] ?? 'null'}::${type} as ${name}`,
   )
   return `select ${list.join(', ')} ${from}`
+}
+
+/**
+ * The branch of the value table of `VALUE_TYPES[index]` (the catalog load and the few-aspects
+ * load read value rows alike): its value in the `v_<sql type>` column, the zone or scale of the
+ * types that have one in `xz` / `xs`, rows chosen by `from`.
+ */
+export function valueBranch(
+  index: number,
+  codec: Pick<AnyCodec, 'sqlType' | 'extra' | 'table'>,
+  from: (table: string) => string,
+): string {
+  const columns: Record<string, string> = {
+    a: 't.aspect_id',
+    c: 't.property_id',
+    d: 't.value_index',
+    [`v_${codec.sqlType}`]: 't.value',
+  }
+  if (codec.extra !== undefined)
+    columns[codec.extra.column === 'zone' ? 'xz' : 'xs'] = `t.${codec.extra.column}`
+  return branch(Kind.firstValue + index, columns, from(codec.table))
 }
