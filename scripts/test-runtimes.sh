@@ -73,12 +73,13 @@ record() { # runtime label, pass count, fail count, seconds, extra status (0 = o
   if [ "$3" != 0 ] || [ "$2" = 0 ] || [ "$5" != 0 ]; then FAILED=1; fi
 }
 
-# Node 24's V8 can abort a process that creates and closes many PGlite instances with "Check
-# failed: jit_page.has_value()" where the CPU has memory protection keys (nodejs/node#64500; it
-# killed an example's process and a test file's in two CI runs; the issue reports Node 22 too).
-# Node refuses the flag that avoids it in NODE_OPTIONS: it goes on the command line, node:test
-# passes it to each test file's process, and typeScriptCommand (src/cli/runtime.ts) to the
-# children the tests start. Node 20's V8 has no such flag (nor, on record, the crash).
+# Node 24's V8 (13.6) can abort a process that creates and closes many PGlite instances
+# (nodejs/node#64500: a double free of wasm import wrappers in wasm code GC). The library turns wasm
+# code GC off itself on that V8 (src/persistence/connection/pglite-runtime.ts, tested in
+# test/unit/pglite-runtime.test.ts). --no-memory-protection-keys, the first fix reported there,
+# stays: Node refuses it in NODE_OPTIONS, so it goes on the command line, node:test passes it to
+# each test file's process, and typeScriptCommand (src/cli/runtime.ts) to the children the tests
+# start. Node 20's V8 has no such flag (nor, on record, the crash).
 V8_FLAGS=(--no-memory-protection-keys)
 
 node_run() { # label, node binary, test files… (NODE_FLAGS: the array of flags for that node)

@@ -36,11 +36,11 @@ export function currentRuntime(): Runtime {
  * The V8 flags of this Node process that a Node child must be started with too: the ones Node
  * refuses in `NODE_OPTIONS`, so a child can only get them on its command line.
  *
- * `--no-memory-protection-keys` is the one that matters. On Node 24 (V8 13) on a CPU with memory
- * protection keys, creating and closing many PGlite instances (a WebAssembly PostgreSQL each) now
- * and then aborts the process with `Check failed: jit_page.has_value()` in V8's JIT page
- * tracking (nodejs/node#64500); our CI met it twice in children running an example. Turning the
- * keys off avoids that code path. A parent started with it wants its children started with it.
+ * `--no-memory-protection-keys` is the one that matters: CI starts Node 22 and 24 with it, as
+ * first reported for the Node 24 PGlite crash (nodejs/node#64500). That crash is a V8 13.6
+ * double free in wasm code GC, which the library itself now turns off before its first PGlite
+ * (persistence/connection/pglite-runtime.ts); a parent started with the flag still wants its
+ * children started with it.
  */
 export function inheritedNodeFlags(execArgv: readonly string[] = process.execArgv): string[] {
   return execArgv.filter((flag) => INHERITED_FLAGS.has(flag))

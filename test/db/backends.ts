@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { after, describe } from 'node:test'
 import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
 import type { QueryLogger } from '../../src/persistence/connection/query-log.ts'
+import { preparePgliteRuntime } from '../../src/persistence/connection/pglite-runtime.ts'
 import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
 
 /** A database with the CHEAP schema applied, private to the test that opened it. */
@@ -45,6 +46,8 @@ after(async () => {
 })
 
 async function createTemplate(): Promise<PGlite> {
+  // This file makes its PGlite instances itself: the library's Node 24 workaround comes first.
+  await preparePgliteRuntime()
   const instance = await PGlite.create()
   await PostgresSchema.createSchema(await PostgresAdapter.embedded({ pglite: instance }), {
     includeAudit: false,

@@ -9,6 +9,7 @@ import type { CheapDatabase } from '../schema/database.ts'
 import { quoteIdentifier } from '../schema/identifiers.ts'
 import { createPgliteConfig, type PgliteProtocolTarget } from './pglite-bridge.ts'
 import { CHEAP_TYPE_PARSERS } from './type-parsers.ts'
+import { preparePgliteRuntime } from './pglite-runtime.ts'
 
 /**
  * The part of a PGlite instance the adapter uses; a `PGlite` from '@electric-sql/pglite' fits.
@@ -30,6 +31,7 @@ export interface PgliteBackendOptions extends QueryLogOptions {
 
 /** A new PGlite, loaded on first use: a process on a server never loads the WASM module. */
 async function createPglite(dataDir: string | undefined): Promise<EmbeddedPglite> {
+  await preparePgliteRuntime()
   const { PGlite: Pglite } = await import('@electric-sql/pglite')
   const created: PGlite = dataDir === undefined ? new Pglite() : new Pglite(dataDir)
   return created
@@ -45,6 +47,8 @@ export async function openPgliteBackend(
   options: PgliteBackendOptions,
   schema: string,
 ): Promise<Backend> {
+  // A given instance was made by the caller, but the process may still make more of them.
+  if (options.pglite !== undefined) await preparePgliteRuntime()
   const pglite = options.pglite ?? (await createPglite(options.dataDir))
   await pglite.waitReady
   // The bridge ignores startup parameters (verified with -c TimeZone=…), so the settings pg gets
