@@ -217,47 +217,47 @@ export class PostgresSchema {
     const steps = await readSchemaSteps()
     try {
       return await adapter.withConnection(async ({ db }) => {
-        // A session lock: the steps are separate transactions on this one connection.
-        await sql`SELECT pg_advisory_lock(${SCHEMA_LOCK})`.execute(db)
-        try {
-          const exists = await schemaExists(db, schema)
-          const reading = readLedgerAgainst(
-            exists ? await readLedger(db, schema) : [],
-            steps,
-            schema,
-          )
-          if (reading.problems.length > 0)
-            throw new CheapSchemaMismatchError(reading.problems[0] as string)
-          if (reading.version === null) {
-            await db.transaction().execute(async (trx) => {
+        // One transaction per step, each under the transaction-scoped schema lock and reading
+        // the ledger afresh: concurrent migrations serialise and apply each step once, and no
+        // lock outlives its transaction, so this also runs through a transaction pooler
+        // (PgBouncer), where consecutive transactions may get different server sessions.
+        let from: number | null | undefined
+        const applied: string[] = []
+        for (;;) {
+          const done = await db.transaction().execute(async (trx) => {
+            await sql`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`.execute(trx)
+            const exists = await schemaExists(trx, schema)
+            const reading = readLedgerAgainst(
+              exists ? await readLedger(trx, schema) : [],
+              steps,
+              schema,
+            )
+            if (reading.problems.length > 0)
+              throw new CheapSchemaMismatchError(reading.problems[0] as string)
+            if (from === undefined) from = reading.version
+            if (reading.version === null) {
               if (!exists) await sql.raw(`CREATE SCHEMA ${quoteIdentifier(schema)}`).execute(trx)
               await sql.raw(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`).execute(trx)
               for (const step of steps) options.onStep?.(step)
               await applySteps(trx, steps)
-            })
-            return { from: null, to: latestOf(steps), applied: steps.map((s) => s.name) }
-          }
-          for (const step of reading.pending) {
+              applied.push(...steps.map((s) => s.name))
+              return true
+            }
+            await sql.raw(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`).execute(trx)
+            const step = reading.pending[0]
+            if (step === undefined) {
+              // Last: audit columns on the tables the steps created, when the schema has them.
+              if (reading.auditStep || (await hasAuditColumns(trx, schema))) await enableAudit(trx)
+              return true
+            }
             options.onStep?.(step)
-            await db.transaction().execute(async (trx) => {
-              await sql.raw(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`).execute(trx)
-              await applySteps(trx, [step])
-            })
-          }
-          if (reading.auditStep || (await hasAuditColumns(db, schema))) {
-            await db.transaction().execute(async (trx) => {
-              await sql.raw(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`).execute(trx)
-              await enableAudit(trx)
-            })
-          }
-          return {
-            from: reading.version,
-            to: latestOf(steps),
-            applied: reading.pending.map((s) => s.name),
-          }
-        } finally {
-          await sql`SELECT pg_advisory_unlock(${SCHEMA_LOCK})`.execute(db)
+            await applySteps(trx, [step])
+            applied.push(step.name)
+            return false
+          })
+          if (done) break
         }
+        return { from: from ?? null, to: latestOf(steps), applied }
       })
     } catch (error) {
       throw adapter.mapError(error, `migrating the CHEAP schema in "${schema}"`)
