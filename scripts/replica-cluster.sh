@@ -131,14 +131,23 @@ auth_type = trust
 auth_file = $HOME_DIR/userlist.txt
 pool_mode = transaction
 max_client_conn = 500
-default_pool_size = 20
+; Few server sessions, at least two, handed out in turn: consecutive transactions of one client
+; land on different sessions, so a test fails if the library kept anything in a session (a named
+; prepared statement, a setting, a lock); a larger pool would hide that behind a sticky session.
+default_pool_size = 4
+min_pool_size = 2
+server_round_robin = 1
 ; node-postgres sends no startup parameters PgBouncer refuses; psql and others send this one.
 ignore_startup_parameters = extra_float_digits
 logfile = $HOME_DIR/pgbouncer.log
 pidfile = $BOUNCER_PID
 EOF
   chown postgres:postgres "$HOME_DIR/userlist.txt" "$BOUNCER_INI"
-  ready "$BOUNCER_PORT" || as_postgres pgbouncer -d -q "$BOUNCER_INI"
+  if ready "$BOUNCER_PORT" && [ -f "$BOUNCER_PID" ]; then
+    kill -HUP "$(cat "$BOUNCER_PID")" # running: reload the configuration written above
+  else
+    as_postgres pgbouncer -d -q "$BOUNCER_INI"
+  fi
   wait_ready "$BOUNCER_PORT" pgbouncer
 }
 

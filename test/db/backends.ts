@@ -1,7 +1,11 @@
 import { PGlite } from '@electric-sql/pglite'
 import { randomBytes } from 'node:crypto'
+import pgDriver from 'pg'
 import { after, describe } from 'node:test'
-import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
+import {
+  PostgresAdapter,
+  type ServerAdapterOptions,
+} from '../../src/persistence/connection/adapter.ts'
 import type { QueryLogger } from '../../src/persistence/connection/query-log.ts'
 import { preparePgliteRuntime } from '../../src/persistence/connection/pglite-runtime.ts'
 import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
@@ -15,6 +19,11 @@ export interface TestDatabase {
   reset(): Promise<void>
   /** Drops the throw-away schema (pg) and closes the adapter. */
   close(): Promise<void>
+  /**
+   * Another adapter on the same schema, as another process would open it (its own pool; closed
+   * by the caller); undefined on PGlite, which is one session.
+   */
+  readonly connect?: ((options?: ServerAdapterOptions) => Promise<PostgresAdapter>) | undefined
 }
 
 export interface OpenOptions {
@@ -23,8 +32,12 @@ export interface OpenOptions {
   readonly log?: QueryLogger
 }
 
+/** The backends every suite runs on: embedded, and the server when a URL is set. */
+export type DirectBackend = TestBackend & { readonly name: 'pglite' | 'pg' }
+
 export interface TestBackend {
-  readonly name: 'pglite' | 'pg'
+  /** `pgbouncer`: the server through PgBouncer in transaction mode, for suites that opt in. */
+  readonly name: 'pglite' | 'pg' | 'pgbouncer'
   open(options?: OpenOptions): Promise<TestDatabase>
 }
 
@@ -55,7 +68,7 @@ async function createTemplate(): Promise<PGlite> {
   return instance
 }
 
-const pglite: TestBackend = {
+const pglite: DirectBackend = {
   name: 'pglite',
   async open(options = {}) {
     template ??= createTemplate()
@@ -68,14 +81,15 @@ const pglite: TestBackend = {
   },
 }
 
-const pg: TestBackend = {
+const pg: DirectBackend = {
   name: 'pg',
   async open(options = {}) {
-    if (PG_TEST_URL === undefined) {
+    const url = PG_TEST_URL
+    if (url === undefined) {
       throw new Error('the pg backend needs CHEAP_TEST_PG_URL or DATABASE_URL')
     }
     const adapter = await PostgresAdapter.create(
-      { connectionString: PG_TEST_URL },
+      { connectionString: url },
       { schema: randomSchemaName(), poolSize: 4, log: options.log },
     )
     try {
@@ -84,26 +98,104 @@ const pg: TestBackend = {
       await PostgresSchema.dropSchema(adapter).finally(() => adapter.close())
       throw error
     }
-    return testDatabase(adapter, async () => {
-      try {
-        await PostgresSchema.dropSchema(adapter)
-      } finally {
-        await adapter.close()
-      }
-    })
+    return testDatabase(
+      adapter,
+      async () => {
+        try {
+          await PostgresSchema.dropSchema(adapter)
+        } finally {
+          await adapter.close()
+        }
+      },
+      (more = {}) =>
+        PostgresAdapter.create({ connectionString: url }, { ...more, schema: adapter.schema }),
+    )
   },
 }
 
-function testDatabase(adapter: PostgresAdapter, close: () => Promise<void>): TestDatabase {
+// PgBouncer in transaction mode in front of our own primary (scripts/replica-cluster.sh, started
+// by .ci/run). A transaction pooler carries no startup parameters, so the adapter's settings must
+// be database defaults: each open() makes a database of its own on the primary with them, and
+// reaches it through PgBouncer's wildcard entry (the adapter refuses a database without them).
+const PGBOUNCER_URL = nonEmpty(process.env['CHEAP_TEST_PGBOUNCER_URL'])
+const PRIMARY_URL = nonEmpty(process.env['CHEAP_TEST_PRIMARY_URL'])
+const BOUNCED_SCHEMA = 'cheap'
+
+async function onPrimary(statement: string): Promise<void> {
+  const client = new pgDriver.Client({ connectionString: PRIMARY_URL })
+  await client.connect()
+  try {
+    await client.query(statement)
+  } finally {
+    await client.end()
+  }
+}
+
+const pgbouncer: TestBackend = {
+  name: 'pgbouncer',
+  async open(options = {}) {
+    if (PGBOUNCER_URL === undefined || PRIMARY_URL === undefined) {
+      throw new Error(
+        'the pgbouncer backend needs CHEAP_TEST_PGBOUNCER_URL and CHEAP_TEST_PRIMARY_URL',
+      )
+    }
+    const database = randomSchemaName('cheap_bounced')
+    await onPrimary(`CREATE DATABASE ${database}`)
+    await onPrimary(`ALTER DATABASE ${database} SET search_path = ${BOUNCED_SCHEMA}`)
+    await onPrimary(`ALTER DATABASE ${database} SET TimeZone = 'UTC'`)
+    const drop = () => onPrimary(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+    const url = new URL(PGBOUNCER_URL)
+    url.pathname = `/${database}`
+    url.searchParams.set('pgbouncer', 'true')
+    let adapter: PostgresAdapter
+    try {
+      adapter = await PostgresAdapter.create(
+        { connectionString: url.toString() },
+        { schema: BOUNCED_SCHEMA, poolSize: 4, log: options.log },
+      )
+    } catch (error) {
+      await drop()
+      throw error
+    }
+    try {
+      await PostgresSchema.createSchema(adapter, { includeAudit: options.includeAudit ?? false })
+    } catch (error) {
+      await adapter.close().finally(drop)
+      throw error
+    }
+    return testDatabase(
+      adapter,
+      async () => {
+        try {
+          await adapter.close()
+        } finally {
+          await drop()
+        }
+      },
+      (more = {}) =>
+        PostgresAdapter.create(
+          { connectionString: url.toString() },
+          { ...more, schema: BOUNCED_SCHEMA },
+        ),
+    )
+  },
+}
+
+function testDatabase(
+  adapter: PostgresAdapter,
+  close: () => Promise<void>,
+  connect?: (options?: ServerAdapterOptions) => Promise<PostgresAdapter>,
+): TestDatabase {
   return {
     adapter,
     schema: adapter.schema,
     reset: () => PostgresSchema.truncate(adapter),
     close,
+    connect,
   }
 }
 
-function selectBackends(): readonly TestBackend[] {
+function selectBackends(): readonly DirectBackend[] {
   const requested = nonEmpty(process.env['CHEAP_TEST_BACKENDS'])
   const names =
     requested === undefined
@@ -120,17 +212,34 @@ function selectBackends(): readonly TestBackend[] {
       }
       return pg
     }
-    throw new Error(`CHEAP_TEST_BACKENDS: unknown backend ${JSON.stringify(name)} (pglite, pg)`)
+    throw new Error(
+      `CHEAP_TEST_BACKENDS: unknown backend ${JSON.stringify(name)} (pglite, pg; pgbouncer is opt-in per suite)`,
+    )
   })
 }
 
 /** The backends this run tests: CHEAP_TEST_BACKENDS, default pglite plus pg when a URL is set. */
-export const BACKENDS: readonly TestBackend[] = selectBackends()
+export const BACKENDS: readonly DirectBackend[] = selectBackends()
 
 /** `describe(`${backend.name}: ${title}`, …)` once per backend. */
 export function forEachBackend(title: string, fn: (backend: TestBackend) => void): void {
   for (const backend of BACKENDS) {
     describe(`${backend.name}: ${title}`, () => fn(backend))
+  }
+}
+
+/**
+ * {@link forEachBackend}, and once more through PgBouncer in transaction mode when its topology's
+ * variables are set (CI sets them): for the suites that prove the library keeps no session
+ * state — round trips, partial calls, transactions, concurrency.
+ */
+export function forEachBackendAndPgbouncer(
+  title: string,
+  fn: (backend: TestBackend) => void,
+): void {
+  forEachBackend(title, fn)
+  if (PGBOUNCER_URL !== undefined && PRIMARY_URL !== undefined) {
+    describe(`${pgbouncer.name}: ${title}`, () => fn(pgbouncer))
   }
 }
 

@@ -6,13 +6,13 @@ import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { catalogArb } from '../support/catalog-arbitraries.ts'
 import { applyEdits, catalogWithEditsArb } from '../support/edits.ts'
 import { assertProperty } from '../support/fast-check.ts'
-import { forEachBackend, type TestDatabase } from './backends.ts'
+import { forEachBackendAndPgbouncer, type TestDatabase } from './backends.ts'
 
 // CI runs 200 per backend (CHEAP_FC_RUNS overrides both).
 const RUNS = 200
 const EDIT_RUNS = 100
 
-forEachBackend('catalog round-trips through the database', (backend) => {
+forEachBackendAndPgbouncer('catalog round-trips through the database', (backend) => {
   let db: TestDatabase
   let dao: PostgresDao
   before(async () => {

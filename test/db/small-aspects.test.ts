@@ -29,7 +29,7 @@ import { catalogArb } from '../support/catalog-arbitraries.ts'
 import { catalogEntityIds } from '../support/edits.ts'
 import { assertProperty } from '../support/fast-check.ts'
 import { aspectValuesArb } from '../support/hierarchy-arbitraries.ts'
-import { forEachBackend, type TestDatabase } from './backends.ts'
+import { forEachBackendAndPgbouncer, type TestDatabase } from './backends.ts'
 
 const PATHS: readonly SmallCatalogPath[] = ['always', 'never']
 const FRESH = toEntityId('ffffffff-ffff-4fff-bfff-ffffffffffff')
@@ -77,7 +77,7 @@ function sessionDef() {
   })
 }
 
-forEachBackend('few-aspects path of loadAspects/upsertAspects', (backend) => {
+forEachBackendAndPgbouncer('few-aspects path of loadAspects/upsertAspects', (backend) => {
   let db: TestDatabase
   const events: QueryLogEvent[] = []
   let counting = false

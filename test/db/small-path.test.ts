@@ -24,7 +24,7 @@ import { TABLE_NAMES, TABLES } from '../../src/persistence/schema/tables.ts'
 import { catalogArb } from '../support/catalog-arbitraries.ts'
 import { applyEdits, catalogWithEditsArb } from '../support/edits.ts'
 import { assertProperty } from '../support/fast-check.ts'
-import { forEachBackend, type TestDatabase } from './backends.ts'
+import { forEachBackendAndPgbouncer, type TestDatabase } from './backends.ts'
 
 // The full round-trip properties (roundtrip.prop.test.ts) run with CHEAP_SMALL_PATH=always or
 // never as well; these run both paths side by side in every run.
@@ -46,7 +46,7 @@ async function storedRows(db: TestDatabase, catalogId: string): Promise<Record<s
   return out
 }
 
-forEachBackend('small-catalog path, forced on and off', (backend) => {
+forEachBackendAndPgbouncer('small-catalog path, forced on and off', (backend) => {
   let db: TestDatabase
   const events: QueryLogEvent[] = []
   let counting = false

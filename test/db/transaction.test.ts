@@ -18,7 +18,7 @@ import {
   type EntityId,
 } from '../../src/model/index.ts'
 import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
-import { forEachBackend, type TestDatabase } from './backends.ts'
+import { forEachBackendAndPgbouncer, type TestDatabase } from './backends.ts'
 
 const id = (i: number): EntityId =>
   toEntityId(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)
@@ -42,7 +42,7 @@ function people(def: AspectDef, n: number): Catalog {
 
 class Boom extends Error {}
 
-forEachBackend('dao.transaction', (backend) => {
+forEachBackendAndPgbouncer('dao.transaction', (backend) => {
   let db: TestDatabase
   let dao: PostgresDao
   before(async () => {
@@ -171,7 +171,7 @@ forEachBackend('dao.transaction', (backend) => {
   })
 
   // PGlite is one session: there is no concurrent writer for a snapshot to hide.
-  if (backend.name === 'pg') {
+  if (backend.name !== 'pglite') {
     it('repeatable read: one snapshot for every read in it', async () => {
       const def = personDef()
       const catalog = people(def, 1)

@@ -23,9 +23,9 @@ import {
   type Catalog,
   type EntityId,
 } from '../../src/model/index.ts'
-import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
+import type { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
 import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
-import { PG_TEST_URL, forEachBackend, type TestDatabase } from '../db/backends.ts'
+import { forEachBackendAndPgbouncer, type TestDatabase } from '../db/backends.ts'
 import { Random, budget, entityNumber, raw, sleep } from './support.ts'
 import { assertNoOrphans } from '../support/integrity.ts'
 
@@ -79,7 +79,7 @@ function logOf(catalog: Catalog) {
   return log
 }
 
-forEachBackend('reliability: concurrent clients', (backend) => {
+forEachBackendAndPgbouncer('reliability: concurrent clients', (backend) => {
   let db: TestDatabase
   const adapters: PostgresAdapter[] = []
   before(async () => {
@@ -112,11 +112,11 @@ forEachBackend('reliability: concurrent clients', (backend) => {
     const clients: Client[] = []
     for (let c = 0; c < CLIENTS; c++) {
       let dao = setupDao
-      if (db.adapter.kind === 'pg' && PG_TEST_URL !== undefined) {
-        const adapter = await PostgresAdapter.create(
-          { connectionString: PG_TEST_URL },
-          { schema: db.schema, poolSize: 2, applicationName: `cheap-concurrency-${c}` },
-        )
+      if (db.connect !== undefined) {
+        const adapter = await db.connect({
+          poolSize: 2,
+          applicationName: `cheap-concurrency-${c}`,
+        })
         adapters.push(adapter)
         dao = new PostgresDao(adapter)
       } else {

@@ -23,7 +23,7 @@ import {
 } from '../../src/model/index.ts'
 import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
 import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
-import { forEachBackend, type TestDatabase } from '../db/backends.ts'
+import { forEachBackendAndPgbouncer, type TestDatabase } from '../db/backends.ts'
 import { assertProperty } from '../support/fast-check.ts'
 import { assertSameFingerprint, entityNumber, fingerprint, raw, rejectsWith } from './support.ts'
 import { assertNoOrphans } from '../support/integrity.ts'
@@ -80,7 +80,7 @@ async function assertRevisionLog(db: TestDatabase, catalogId: string): Promise<b
   return revision
 }
 
-forEachBackend('reliability: optimistic concurrency', (backend) => {
+forEachBackendAndPgbouncer('reliability: optimistic concurrency', (backend) => {
   let db: TestDatabase
   let dao: PostgresDao
   /** A second DAO: on the server through its own adapter (its own pool), on PGlite the same one. */

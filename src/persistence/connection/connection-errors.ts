@@ -55,6 +55,16 @@ export function toConnectionError(
         'wait for it to finish starting up and try again',
       )
   }
+  // PgBouncer (transaction or statement pooling) refuses the startup `options` that carry the
+  // adapter's session settings.
+  const unsupported = /unsupported startup parameter: (\S+)/.exec(message)
+  if (unsupported !== null) {
+    return because(
+      `${target} refused the startup parameter \`${unsupported[1]}\` (${code}): it is a pooler such as PgBouncer`,
+      'with PgBouncer in transaction pooling, pass transactionPooling: true to the adapter or ' +
+        'add ?pgbouncer=true to the connection string',
+    )
+  }
   if (/timeout|timed out/i.test(message)) {
     return because(
       `no answer from PostgreSQL at ${target} within ${connectTimeoutMs} ms`,

@@ -21,7 +21,9 @@ export interface DedicatedConnection {
    * Runs a statement as a named prepared statement of this connection: parsed once per
    * connection (the driver remembers it), and planned once PostgreSQL settles on a generic
    * plan. For the few fixed, wide statements of the small-catalog path, whose planning costs
-   * more than their execution. `name` must be unique to `text`.
+   * more than their execution. `name` must be unique to `text`. Under transaction pooling
+   * (PgBouncer) the statement is sent unnamed: a named one would stay in a server session that
+   * the next transaction may not get.
    */
   prepared<R>(name: string, text: string, values: readonly unknown[]): Promise<R[]>
 }
@@ -35,6 +37,7 @@ export async function withDedicatedConnection<T>(
   canCopy: boolean,
   work: (connection: DedicatedConnection) => Promise<T>,
   log: StatementLog,
+  namedStatements = true,
 ): Promise<T> {
   const client = await pool.connect()
   let broken: unknown
@@ -56,7 +59,8 @@ export async function withDedicatedConnection<T>(
       copyIn: canCopy
         ? (table, columns, lines) => copyLines(client, table, columns, lines, log)
         : undefined,
-      prepared: (name, text, values) => runPrepared(client, name, text, values, log),
+      prepared: (name, text, values) =>
+        runPrepared(client, namedStatements ? name : undefined, text, values, log),
     })
   } catch (error) {
     broken = error
@@ -80,14 +84,15 @@ const BATCH_CHARS = 1 << 20
 
 async function runPrepared<R>(
   client: pg.PoolClient,
-  name: string,
+  name: string | undefined,
   text: string,
   values: readonly unknown[],
   log: StatementLog,
 ): Promise<R[]> {
   const started = performance.now()
   try {
-    const result = await client.query<R & pg.QueryResultRow>({ name, text, values: [...values] })
+    const query = { text, values: [...values], ...(name === undefined ? {} : { name }) }
+    const result = await client.query<R & pg.QueryResultRow>(query)
     log.report(text, values, performance.now() - started)
     return result.rows
   } catch (error) {

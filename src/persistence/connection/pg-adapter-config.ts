@@ -28,6 +28,18 @@ export interface PostgresAdapterOptions extends QueryLogOptions {
    * Opening a new connection for a call is also bounded by it (and by `connectTimeoutMs`).
    */
   readonly poolTimeoutMs?: number | undefined
+  /**
+   * For PgBouncer in transaction pooling mode (or `?pgbouncer=true` on the connection string):
+   * consecutive transactions of one client may run on different server sessions, so the adapter
+   * keeps no state in a session. It sends no startup parameters (PgBouncer refuses them): the
+   * settings it needs (`TimeZone` UTC, `DateStyle` ISO, `bytea_output` hex,
+   * `extra_float_digits` ≥ 1, the schema as `search_path`) must be the database's or role's
+   * defaults, and `create()` refuses a connection without them, naming the `ALTER DATABASE`
+   * to run. No named prepared statements; the schema lock of `migrate` is transaction-scoped
+   * anyway. `statementTimeoutMs` is refused with it (set `statement_timeout` on the role, or
+   * PgBouncer's `query_timeout`). Default false.
+   */
+  readonly transactionPooling?: boolean | undefined
 }
 
 export const DEFAULT_POOL_SIZE = 10
@@ -61,7 +73,8 @@ export function buildPoolConfig(
   if (options.statementTimeoutMs !== undefined) {
     settings.push(`-c statement_timeout=${Math.max(0, Math.floor(options.statementTimeoutMs))}`)
   }
-  const startup = settings.join(' ')
+  // Transaction pooling: no startup parameters at all (checked instead, session-settings.ts).
+  const startup = options.transactionPooling === true ? undefined : settings.join(' ')
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
   const config: PoolConfig = {
     max: options.poolSize ?? DEFAULT_POOL_SIZE,
@@ -71,12 +84,16 @@ export function buildPoolConfig(
     Client: clientWithConnectTimeout(connectTimeoutMs),
     types: CHEAP_TYPE_PARSERS,
     fallback_application_name: 'cheap-db-postgres',
-    options: startup,
+    ...(startup === undefined ? {} : { options: startup }),
     ...(options.applicationName === undefined ? {} : { application_name: options.applicationName }),
     ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
   }
   if ('connectionString' in target) {
-    return { ...config, connectionString: withStartupOptions(target.connectionString, startup) }
+    const connectionString =
+      startup === undefined
+        ? target.connectionString
+        : withStartupOptions(target.connectionString, startup)
+    return { ...config, connectionString }
   }
   return {
     ...config,
@@ -90,6 +107,21 @@ export function buildPoolConfig(
 
 /** Rejects option values the pool would misread (a pool of 0 waits forever, NaN disables a limit). */
 export function checkAdapterOptions(options: PostgresAdapterOptions): void {
+  const pooling: unknown = options.transactionPooling
+  if (pooling !== undefined && typeof pooling !== 'boolean') {
+    throw new CheapValidationError(
+      `transactionPooling must be true or false, got ${describe(pooling)}`,
+      { reason: 'INVALID_ARGUMENT' },
+    )
+  }
+  if (pooling === true && options.statementTimeoutMs !== undefined) {
+    throw new CheapValidationError(
+      'statementTimeoutMs cannot be used with transactionPooling: it is a session setting, and ' +
+        'a transaction pooler gives each transaction any server session. Set it on the server ' +
+        "instead (ALTER ROLE … SET statement_timeout = '30s'), or PgBouncer's query_timeout",
+      { reason: 'INVALID_ARGUMENT' },
+    )
+  }
   const size: unknown = options.poolSize
   if (size !== undefined && !(Number.isInteger(size) && (size as number) >= 1)) {
     throw new CheapValidationError(

@@ -16,16 +16,26 @@ import {
   DEFAULT_POOL_TIMEOUT_MS,
 } from './pg-adapter-config.ts'
 import type { PostgresAdapterOptions } from './pg-adapter-config.ts'
+import {
+  missingSettings,
+  poolingFromUrl,
+  readSessionSettings,
+  settingsError,
+  type SessionSettingsRow,
+} from './session-settings.ts'
 
 /**
  * Opens a pool on a real server and proves it answers (one round trip) within
  * `connectTimeoutMs`, so a wrong URL fails here with a useful message, not at the first save.
  */
 export async function openPgBackend(
-  target: PostgresTarget,
-  options: PostgresAdapterOptions,
+  given: PostgresTarget,
+  givenOptions: PostgresAdapterOptions,
   schema: string,
 ): Promise<Backend> {
+  const { target, pgbouncer } = poolingFromUrl(given)
+  const options = pgbouncer ? { ...givenOptions, transactionPooling: true } : givenOptions
+  const pooling = options.transactionPooling === true
   const described = describeTarget(target)
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
   const pool = new pg.Pool(buildPoolConfig(target, options, schema))
@@ -39,11 +49,17 @@ export async function openPgBackend(
   pool.on('connect', (client) => {
     client.on('error', () => {})
   })
+  let settings: SessionSettingsRow
   try {
-    await withTimeout(pool.query('SELECT 1'), timeoutMs + 1_000)
+    settings = await withTimeout(readSessionSettings(pool, schema), timeoutMs + 1_000)
   } catch (error) {
     void pool.end().catch(() => {})
     throw toConnectionError(error, described, timeoutMs)
+  }
+  const missing = missingSettings(settings, schema)
+  if (missing.length > 0) {
+    void pool.end().catch(() => {})
+    throw settingsError(settings, missing, described, pooling)
   }
   const checkout = poolCheckout(pool, options)
   const log = statementLog(options)
@@ -58,7 +74,9 @@ export async function openPgBackend(
     kind: 'pg',
     db,
     target: described,
-    withConnection: (work) => withDedicatedConnection({ connect: checkout }, true, work, log),
+    // Under transaction pooling a named statement would outlive its transaction's server session.
+    withConnection: (work) =>
+      withDedicatedConnection({ connect: checkout }, true, work, log, !pooling),
     poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async execScript(sqlText) {
       const client = await checkout()
