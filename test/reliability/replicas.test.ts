@@ -116,6 +116,29 @@ describeOnReplicas('read replicas', (cluster: ReplicaCluster) => {
     }
   })
 
+  it('knows when the replica has replayed a save, so what was seen before needs no check', async () => {
+    const adapter = await open()
+    const dao = new PostgresDao(adapter)
+    const set = adapter.replicaSet
+    assert.ok(set !== undefined)
+    const def = counterDef()
+    const catalog = createCatalog()
+    catalog.extend(def).add(createAspect(def, id(1), { n: 1n }))
+    await dao.saveCatalog(catalog)
+    const saved = Date.now()
+    assert.ok(set.caughtUpAt() < saved, 'not yet shown to cover the save')
+    await caughtUp(cluster)
+    // A probe notes the primary's position; the standby has replayed it, so the probe's start,
+    // after the save, becomes the horizon.
+    await until('the horizon passes the save', async () => {
+      await adapter.healthCheck()
+      return set.caughtUpAt() >= saved
+    })
+    // Reads still find the saved revision (the entry is forgotten, the replica has it).
+    const loaded = await dao.loadCatalog(catalog.globalId)
+    assert.equal(loaded === null ? null : dao.revisionOf(loaded), 1n)
+  })
+
   it('sends pure reads to the replica and writes to the primary; DATABASE_REPLICA_URLS works', async () => {
     const adapter = await PostgresAdapter.fromEnv(
       { DATABASE_URL: cluster.primaryUrl, DATABASE_REPLICA_URLS: ` ${cluster.replicaUrl} ,` },

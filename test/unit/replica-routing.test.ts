@@ -9,6 +9,7 @@ import { CheapValidationError } from '../../src/errors.ts'
 import {
   checkReplicaOptions,
   replicaUrlsOf,
+  ReplayCheckpoints,
   satisfies,
   SeenRevisions,
 } from '../../src/persistence/connection/replicas.ts'
@@ -56,6 +57,37 @@ describe('replica routing', () => {
     assert.equal(seen.listingIsFresh(page([a, 2n], [b, 9n], [c, 1n]), null, true), false)
     assert.deepEqual(seen.missingFrom(page([a, 2n]), null, true), [c])
     assert.deepEqual(seen.missingFrom(page([a, 2n]), null, false), [])
+  })
+
+  it('what was seen before every replica caught up is forgotten; what came after is kept', () => {
+    const seen = new SeenRevisions()
+    seen.saw(a, 1n, 1_000)
+    seen.deleted(b, 2_000)
+    seen.saw(c, 5n, 3_000)
+    seen.trim(0) // no replica has shown it caught up yet
+    assert.equal(seen.size, 3)
+    seen.trim(2_000) // strictly before the horizon only
+    assert.equal(seen.get(a), undefined)
+    assert.deepEqual(seen.get(b), { deleted: true })
+    assert.equal(seen.size, 2)
+    // A newer revision is recorded at its own time, so it outlives the old horizon.
+    seen.saw(b, 2n, 4_000)
+    seen.trim(3_500)
+    assert.deepEqual(seen.get(b), { revision: 2n })
+    assert.equal(seen.get(c), undefined)
+    assert.equal(seen.size, 1)
+  })
+
+  it('a replica has caught up to a probe time once it replays what the primary had inserted then', () => {
+    const replay = new ReplayCheckpoints()
+    replay.record(100n, 1_000, 90n) // behind: not known yet
+    assert.equal(replay.caughtUpAt, 0)
+    replay.record(150n, 2_000, 120n) // reached the first probe's position, not the second's
+    assert.equal(replay.caughtUpAt, 1_000)
+    replay.record(160n, 3_000, 160n) // everything inserted by the third probe's start
+    assert.equal(replay.caughtUpAt, 3_000)
+    replay.record(170n, 4_000, 160n)
+    assert.equal(replay.caughtUpAt, 3_000)
   })
 
   it('DATABASE_REPLICA_URLS is comma-separated; blanks are ignored', () => {

@@ -78,23 +78,47 @@ export interface ReadTarget {
  */
 export type SeenRevision = { readonly revision: bigint } | { readonly deleted: true }
 
-/** The revisions one adapter and schema has seen, by catalog id (StoreContext holds it). */
+/**
+ * The revisions one adapter and schema has seen, by catalog id (StoreContext holds it), each with
+ * when it was recorded. An entry recorded before every replica had caught up with the primary
+ * (ReplicaSet.caughtUpAt) is covered by replay itself and is dropped ({@link trim}), so a
+ * long-lived process that touches many catalogs keeps only its recent ones.
+ */
 export class SeenRevisions {
-  readonly #seen = new Map<string, SeenRevision>()
+  readonly #seen = new Map<string, { readonly seen: SeenRevision; readonly at: number }>()
+  #trimmedTo = 0
 
   get(catalogId: string): SeenRevision | undefined {
-    return this.#seen.get(catalogId)
+    return this.#seen.get(catalogId)?.seen
+  }
+
+  /** How many catalogs are tracked. */
+  get size(): number {
+    return this.#seen.size
   }
 
   /** Records revision `revision` (never lowering what is recorded; replaces a deletion). */
-  saw(catalogId: string, revision: bigint): void {
-    const known = this.#seen.get(catalogId)
+  saw(catalogId: string, revision: bigint, now = Date.now()): void {
+    const known = this.#seen.get(catalogId)?.seen
     if (known !== undefined && 'revision' in known && known.revision >= revision) return
-    this.#seen.set(catalogId, { revision })
+    this.#seen.set(catalogId, { seen: { revision }, at: now })
   }
 
-  deleted(catalogId: string): void {
-    this.#seen.set(catalogId, { deleted: true })
+  deleted(catalogId: string, now = Date.now()): void {
+    this.#seen.set(catalogId, { seen: { deleted: true }, at: now })
+  }
+
+  /**
+   * Forgets what was recorded before `horizon` (ms): every replica has replayed all the primary
+   * had written by then, so a replica read finds those revisions without being told. One pass,
+   * only when the horizon has moved.
+   */
+  trim(horizon: number): void {
+    if (horizon <= this.#trimmedTo) return
+    this.#trimmedTo = horizon
+    for (const [catalogId, entry] of this.#seen) {
+      if (entry.at < horizon) this.#seen.delete(catalogId)
+    }
   }
 
   /**
@@ -110,7 +134,7 @@ export class SeenRevisions {
     const ids = new Set(listed.map((r) => r.catalogId))
     const last = listed.at(-1)?.catalogId
     const missing: string[] = []
-    for (const [catalogId, seen] of this.#seen) {
+    for (const [catalogId, { seen }] of this.#seen) {
       if ('deleted' in seen || ids.has(catalogId)) continue
       if (after !== null && catalogId <= after) continue
       if (!complete && (last === undefined || catalogId > last)) continue
@@ -132,12 +156,33 @@ export class SeenRevisions {
     if (this.#seen.size === 0) return true
     const byId = new Map(listed.map((r) => [r.catalogId, r.revision]))
     const last = listed.at(-1)?.catalogId
-    for (const [catalogId, seen] of this.#seen) {
+    for (const [catalogId, { seen }] of this.#seen) {
       if (after !== null && catalogId <= after) continue
       if (!complete && (last === undefined || catalogId > last)) continue
       if (!satisfies(byId.get(catalogId) ?? null, seen)) return false
     }
     return true
+  }
+}
+
+/**
+ * One replica's replay progress against the primary, from its lag probes: each probe notes the
+ * primary's WAL insert position at its start time, and once the replica has replayed up to a
+ * noted position, everything committed before that time is on the replica. Positions not yet
+ * reached wait (the oldest are dropped past a few dozen, which only delays trimming).
+ */
+export class ReplayCheckpoints {
+  readonly #pending: { readonly lsn: bigint; readonly at: number }[] = []
+  /** Everything the primary committed before this time (ms) is replayed; 0: not known yet. */
+  caughtUpAt = 0
+
+  record(primaryInsertLsn: bigint, at: number, replayLsn: bigint): void {
+    this.#pending.push({ lsn: primaryInsertLsn, at })
+    if (this.#pending.length > 64) this.#pending.shift()
+    while (this.#pending.length > 0 && (this.#pending[0]?.lsn ?? 0n) <= replayLsn) {
+      const reached = this.#pending.shift()
+      if (reached !== undefined) this.caughtUpAt = Math.max(this.caughtUpAt, reached.at)
+    }
   }
 }
 
@@ -171,6 +216,8 @@ class ReplicaNode {
   lastError: string | null = null
   lastProbe = 0
   probing: Promise<void> | undefined
+  /** Replay progress: when this replica last had everything the primary had written. */
+  readonly replay = new ReplayCheckpoints()
 
   constructor(target: string, open: () => Promise<Backend>) {
     this.target = target
@@ -366,10 +413,14 @@ export class ReplicaSet {
    * server that is not in recovery is no standby of ours any more and gets none either.
    */
   async #probe(node: ReplicaNode): Promise<void> {
-    node.lastProbe = Date.now()
+    const started = Date.now()
+    node.lastProbe = started
     try {
       const backend = await node.backend()
-      const primary = await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(
+      // The insert position covers every commit that has returned, flushed or not
+      // (synchronous_commit = off); the write position may still be behind one.
+      const primary = await sql<{ lsn: string; inserted: string }>`select
+          pg_current_wal_lsn()::text as lsn, pg_current_wal_insert_lsn()::text as inserted`.execute(
         this.#primary().db,
       )
       const replica = await sql<{
@@ -383,6 +434,10 @@ export class ReplicaSet {
       const row = replica.rows[0]
       const primaryLsn = lsnValue(primary.rows[0]?.lsn ?? null)
       const replayLsn = lsnValue(row?.lsn ?? null)
+      const inserted = lsnValue(primary.rows[0]?.inserted ?? null)
+      if (row?.recovery === true && inserted !== null && replayLsn !== null) {
+        node.replay.record(inserted, started, replayLsn)
+      }
       const bytes =
         primaryLsn === null || replayLsn === null
           ? null
@@ -405,6 +460,16 @@ export class ReplicaSet {
     } catch (error) {
       node.markDown(error, this.#settings.retryMs)
     }
+  }
+
+  /**
+   * A time (ms) before which everything the primary wrote has been replayed by every replica
+   * (0 until each has shown it): what this process recorded before it needs no freshness check.
+   */
+  caughtUpAt(): number {
+    let horizon = Infinity
+    for (const node of this.#nodes) horizon = Math.min(horizon, node.replay.caughtUpAt)
+    return horizon === Infinity ? 0 : horizon
   }
 
   /** Every replica's state, lag and counters, measured now (a down replica is tried again). */

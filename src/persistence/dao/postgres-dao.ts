@@ -299,6 +299,8 @@ export class PostgresDao {
     fresh?: (result: R) => boolean,
   ): Promise<R> {
     const replicas = this.#adapter.replicaSet
+    // What every replica has replayed needs no freshness check: forget it (bounded memory).
+    if (replicas !== undefined) this.#context.seen.trim(replicas.caughtUpAt())
     return this.#run(context, () =>
       replicas === undefined || this.#tx !== undefined
         ? read(this.#primary())
