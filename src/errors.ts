@@ -21,6 +21,7 @@ export const CHEAP_ERROR_CODES = [
   'SCHEMA_MISMATCH',
   'CONNECTION',
   'TIMEOUT',
+  'RESOURCE',
 ] as const
 
 export type CheapErrorCode = (typeof CHEAP_ERROR_CODES)[number]
@@ -201,6 +202,22 @@ export class CheapTimeoutError extends CheapError {
   override readonly name = 'CheapTimeoutError'
   constructor(message: string, options: CheapErrorOptions = {}) {
     super('TIMEOUT', message, options)
+  }
+}
+
+/**
+ * The database ran out of something: memory (SQLSTATE 53200; embedded PGlite has at most 2 GB of
+ * WebAssembly memory), disk (53100), connection slots (53300), or hit one of PostgreSQL's fixed
+ * limits (54xxx: a value or a statement too large). The work was rolled back; smaller pieces, a
+ * bigger server, or a server instead of the embedded database, get it through.
+ */
+export class CheapResourceError extends CheapError {
+  override readonly name = 'CheapResourceError'
+  /** The SQLSTATE PostgreSQL reported. */
+  readonly sqlState: string
+  constructor(message: string, options: CheapErrorOptions & { readonly sqlState: string }) {
+    super('RESOURCE', message, options)
+    this.sqlState = options.sqlState
   }
 }
 

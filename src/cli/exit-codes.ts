@@ -11,7 +11,7 @@ export const EXIT = {
   VALIDATION: 3,
   /** The database holds something else: the catalog exists, a stale revision, a constraint. */
   CONFLICT: 4,
-  /** The database could not be reached or opened, or did not answer in time. */
+  /** The database could not be reached or opened, did not answer in time, or ran out of resources. */
   CONNECTION: 5,
   /** No such catalog (or input file). */
   NOT_FOUND: 6,
@@ -29,6 +29,7 @@ const BY_CODE: Readonly<Record<CheapErrorCode, ExitCode>> = {
   SCHEMA_MISMATCH: EXIT.SCHEMA,
   CONNECTION: EXIT.CONNECTION,
   TIMEOUT: EXIT.CONNECTION,
+  RESOURCE: EXIT.CONNECTION,
 }
 
 /** The rows of the exit-code table, for `cheap --help`. */
@@ -38,7 +39,10 @@ export const EXIT_CODE_HELP: readonly (readonly [ExitCode, string])[] = [
   [EXIT.USAGE, 'usage: unknown command or option, missing or extra argument'],
   [EXIT.VALIDATION, 'invalid input: bad JSON, a wrong value, a malformed catalog id'],
   [EXIT.CONFLICT, 'conflict: the catalog exists (use --force), a stale revision, a constraint'],
-  [EXIT.CONNECTION, 'the database cannot be reached or opened, or timed out'],
+  [
+    EXIT.CONNECTION,
+    'the database cannot be reached or opened, timed out, or ran out of memory or disk',
+  ],
   [EXIT.NOT_FOUND, 'no such catalog, or no such input file'],
   [EXIT.SCHEMA, 'the CHEAP schema is missing or of another version (cheap schema create)'],
 ]

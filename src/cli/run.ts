@@ -225,6 +225,8 @@ export function hintFor(
         : 'someone else changed the catalog: load it again, or pass --force to overwrite it'
     case 'TIMEOUT':
       return 'the database is busy or the work is large: try again, or use a server'
+    case 'RESOURCE':
+      return 'the work is too large for this database as configured: split it, give the server more memory or disk, or use a server instead of the embedded database'
     default:
       return undefined
   }

@@ -2,6 +2,7 @@ import {
   CheapConflictError,
   CheapConnectionError,
   CheapIntegrityError,
+  CheapResourceError,
   CheapSchemaMismatchError,
   CheapTimeoutError,
   CheapValidationError,
@@ -87,6 +88,12 @@ export function mapDatabaseError(error: unknown, context?: string, target = 'Pos
       { ...options, reason: 'TOO_LONG' },
     )
   }
+  if (code.startsWith('53') || code.startsWith('54')) {
+    return new CheapResourceError(`${prefix}${resourceWhat(code, target)} (${code}): ${message}`, {
+      ...options,
+      sqlState: code,
+    })
+  }
   if (code === '57014') {
     return new CheapTimeoutError(`${prefix}statement cancelled (57014): ${message}`, options)
   }
@@ -118,6 +125,26 @@ export function mapDatabaseError(error: unknown, context?: string, target = 'Pos
     )
   }
   return error
+}
+
+/** What ran out, for a 53xxx (insufficient resources) or 54xxx (program limit) SQLSTATE. */
+function resourceWhat(code: string, target: string): string {
+  const embedded = target.startsWith('embedded')
+  switch (code) {
+    case '53200':
+      return embedded
+        ? 'the embedded database ran out of memory (PGlite has at most 2 GB of WebAssembly ' +
+            'memory): save or load in smaller pieces (partial calls), or use a PostgreSQL server'
+        : `${target} ran out of memory: do the work in smaller pieces, or give the server more`
+    case '53100':
+      return `${target} ran out of disk space`
+    case '53300':
+      return `${target} has no free connection slots: lower poolSize, raise max_connections, or pool with PgBouncer`
+    default:
+      return code.startsWith('53')
+        ? `${target} ran out of resources`
+        : `a fixed PostgreSQL limit was exceeded (a value, an array or a statement too large)`
+  }
 }
 
 /** Which user-chosen text an index that overflowed (54000 "index row size …") holds. */
