@@ -9,8 +9,9 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { COMMANDS, hintFor } from '../../src/cli/run.ts'
+import { exitCodeOf } from '../../src/cli/exit-codes.ts'
 import { inheritedNodeFlags } from '../../src/cli/runtime.ts'
-import { CheapConflictError } from '../../src/errors.ts'
+import { CheapConflictError, CheapResourceError } from '../../src/errors.ts'
 import {
   FIXTURES,
   ROOT,
@@ -329,6 +330,17 @@ describe('cheap without a database', () => {
     const result = await run(['--debug', 'import', 'nowhere.json'])
     assertExit(result, 6)
     assert.match(result.stderr, STACK)
+  })
+})
+
+describe('resource errors', () => {
+  it('exit 5 with a hint to split the work or use a server', () => {
+    const error = new CheapResourceError('out of memory', { sqlState: '53200' })
+    assert.equal(exitCodeOf(error), 5)
+    assert.match(
+      hintFor(error) ?? '',
+      /split it, .* or use a server instead of the embedded database/,
+    )
   })
 })
 
