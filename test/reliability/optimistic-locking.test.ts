@@ -21,7 +21,7 @@ import {
   type Catalog,
   type EntityId,
 } from '../../src/model/index.ts'
-import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
+import type { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
 import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { forEachBackendAndPgbouncer, type TestDatabase } from '../db/backends.ts'
 import { assertProperty } from '../support/fast-check.ts'
@@ -89,12 +89,8 @@ forEachBackendAndPgbouncer('reliability: optimistic concurrency', (backend) => {
   before(async () => {
     db = await backend.open()
     dao = new PostgresDao(db.adapter)
-    if (db.adapter.kind === 'pg') {
-      const url = process.env['CHEAP_TEST_PG_URL'] ?? process.env['DATABASE_URL'] ?? ''
-      otherAdapter = await PostgresAdapter.create(
-        { connectionString: url },
-        { schema: db.schema, poolSize: 4 },
-      )
+    if (db.connect !== undefined) {
+      otherAdapter = await db.connect({ poolSize: 4 })
       other = new PostgresDao(otherAdapter)
     } else {
       other = new PostgresDao(db.adapter)

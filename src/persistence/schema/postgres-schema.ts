@@ -240,7 +240,7 @@ export class PostgresSchema {
               await sql.raw(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`).execute(trx)
               for (const step of steps) options.onStep?.(step)
               await applySteps(trx, steps)
-              applied.push(...steps.map((s) => s.name))
+              for (const step of steps) applied.push(step.name)
               return true
             }
             await sql.raw(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`).execute(trx)
