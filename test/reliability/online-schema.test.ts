@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, afterEach, before, it } from 'node:test'
+import { sql, type Kysely } from 'kysely'
 import type pg from 'pg'
 import { v4 as uuidV4 } from 'uuid'
 import { isCheapError } from '../../src/errors.ts'
@@ -21,6 +22,9 @@ import {
 import { catalogDiff } from '../../src/model/equality.ts'
 import type { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
 import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
+import type { CheapDatabase } from '../../src/persistence/schema/database.ts'
+import { readOnlySnapshot } from '../../src/persistence/store/catalog-lock.ts'
+import { readMappings } from '../../src/persistence/store/dedicated/table.ts'
 import { BACKENDS, type TestDatabase } from '../db/backends.ts'
 import { assertNoOrphans } from '../support/integrity.ts'
 import { describeOnServer } from './on-server.ts'
@@ -168,6 +172,43 @@ describeOnServer('online schema operations (issue 19, needs concurrent sessions)
       assert.ok(kept !== null)
       assert.equal(catalogDiff(kept, keep), undefined, how)
     }
+  })
+
+  it('a read whose snapshot predates an unmap and a map to the same table reads again instead of finding nothing', async () => {
+    const dao = new PostgresDao(db.adapter)
+    const def = personDef()
+    const catalog = personCatalog(def, 3)
+    await dao.saveCatalog(catalog)
+    await dao.mapAspectDef(def, { table: tableOf(def) })
+    const { aspect_def_id: defId } = await db.adapter.db
+      .selectFrom('aspect_def')
+      .select('aspect_def_id')
+      .where('name', '=', def.name)
+      .executeTakeFirstOrThrow()
+    const count = async (trx: Kysely<CheapDatabase>) =>
+      (
+        await sql<{ n: number }>`select count(*)::int as n from ${sql.table(tableOf(def))}`.execute(
+          trx,
+        )
+      ).rows[0]?.n
+    let attempts = 0
+    const read = await readOnlySnapshot(db.adapter.db, async (trx) => {
+      attempts++
+      await sql`select 1 from catalog limit 1`.execute(trx) // the snapshot begins here
+      if (attempts === 1) {
+        const other = new PostgresDao(second)
+        await other.unmapAspectDef(def.name)
+        await other.mapAspectDef(def, { table: tableOf(def) })
+        // The hazard: the name now means the new table, whose rows this snapshot cannot see.
+        assert.equal(await count(trx), 0)
+      }
+      const mappings = await readMappings(trx, { defIds: [defId] })
+      return { table: mappings[0]?.table, rows: await count(trx) }
+    })
+    assert.equal(attempts, 2, 'the first snapshot was given up')
+    assert.deepEqual(read, { table: tableOf(def), rows: 3 })
+    const found = await dao.findEntities(catalog.globalId, def.name, (p) => p('n').ge(0n))
+    assert.equal(found.length, 3)
   })
 
   it('reproductions 2 and 3: loads, partial reads and queries never fail while another adapter maps and unmaps the def, and never make it fail', async (t) => {

@@ -5,6 +5,7 @@ import { withArticle } from '../../model/names.ts'
 import type { Transaction } from 'kysely'
 import type { CheapDatabase } from '../schema/database.ts'
 import { TABLES } from '../schema/tables.ts'
+import { DedicatedTableReplaced } from './dedicated/table.ts'
 import { notExpired } from './expiry.ts'
 
 type Executor = Kysely<CheapDatabase>
@@ -207,7 +208,10 @@ const READ_ATTEMPTS = 5
  * to it (SQLSTATE 42P01 on a table the snapshot's own mappings name) is run again in a new
  * snapshot, which sees the values where they are now: a read never fails because of a schema
  * operation (docs/LOCKING.md). So is one whose snapshot's version of a def names a dedicated
- * column an evolveAspectDef dropped meanwhile (42703), and one PostgreSQL chose as a deadlock
+ * column an evolveAspectDef dropped meanwhile (42703), one whose dedicated table was dropped and
+ * made again under the same name (an unmap then a map: the new table's rows are invisible to the
+ * old snapshot, so the read would find nothing; {@link DedicatedTableReplaced}), and one
+ * PostgreSQL chose as a deadlock
  * victim (reads take no row locks, so that is a safety net, not an expected path). After {@link READ_ATTEMPTS} such
  * failures in a row the read gives up with a retryable CheapConflictError, never a
  * SCHEMA_MISMATCH that would send the user to createSchema. The catalog is not checked here:
@@ -226,7 +230,9 @@ export async function readOnlySnapshot<R>(
         .execute(body)
     } catch (error) {
       const droppedColumn = sqlState(error) === '42703'
-      if (!isDroppedDedicatedTable(error) && !isDeadlock(error) && !droppedColumn) throw error
+      const replaced = error instanceof DedicatedTableReplaced
+      if (!isDroppedDedicatedTable(error) && !isDeadlock(error) && !droppedColumn && !replaced)
+        throw error
       if (attempt >= READ_ATTEMPTS) {
         // A column that stays missing in fresh snapshots is not a race: report it as it is.
         if (droppedColumn) throw error

@@ -34,7 +34,24 @@ export interface DedicatedTable {
   readonly columns: ReadonlyMap<number, string>
 }
 
-/** The mappings of the given defs (or of one table, or all), read in the caller's snapshot. */
+/**
+ * Thrown by a read whose snapshot names a dedicated table that has since been dropped and made
+ * again under the same name (an unmapAspectDef then a mapAspectDef, committed after the snapshot
+ * began): PostgreSQL resolves the name to the new table, whose rows that snapshot cannot see, so
+ * the read would find nothing. `readOnlySnapshot` runs the read again in a fresh snapshot.
+ */
+export class DedicatedTableReplaced extends Error {
+  constructor(table: string) {
+    super(`dedicated table "${table}" was made again after this read's snapshot began`)
+  }
+}
+
+/**
+ * The mappings of the given defs (or of one table, or all), read in the caller's snapshot.
+ * Throws {@link DedicatedTableReplaced} when a mapped table's name now resolves to a relation
+ * this snapshot cannot see (made after it began); a table dropped meanwhile fails where it is
+ * read (42P01), which `readOnlySnapshot` retries too.
+ */
 export async function readMappings(
   db: Db,
   filter: { readonly defIds: readonly string[] } | { readonly table: string } | 'all',
@@ -51,6 +68,10 @@ export async function readMappings(
       'm.has_catalog_id',
       'm.has_entity_id',
       'm.is_read_only',
+      // Names resolve in the latest catalog; pg_class rows are read in the snapshot.
+      sql<boolean>`(to_regclass(quote_ident(current_schema()) || '.' || quote_ident(m.table_name)) is not null and not exists (select 1 from pg_class c where c.oid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(m.table_name))))`.as(
+        'replaced',
+      ),
     ])
     .orderBy('d.name')
   if (typeof filter === 'object' && 'defIds' in filter)
@@ -58,6 +79,8 @@ export async function readMappings(
   else if (typeof filter === 'object') query = query.where('m.table_name', '=', filter.table)
   const mappings = await query.execute()
   if (mappings.length === 0) return []
+  const replaced = mappings.find((m) => m.replaced)
+  if (replaced !== undefined) throw new DedicatedTableReplaced(replaced.table_name)
   const columns = await db
     .selectFrom('aspect_column_mapping as c')
     .innerJoin('aspect_table_mapping as m', 'm.aspect_def_id', 'c.aspect_def_id')
