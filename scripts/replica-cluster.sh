@@ -107,6 +107,10 @@ start_replica() {
     echo "replica-cluster: $REPLICA on $REPLICA_PORT is not in recovery" >&2
     return 1
   }
+  # A test run killed while it had paused replay (pg_wal_replay_pause) leaves it paused, and the
+  # next run would wait on a standby that never catches up.
+  psql_on "$REPLICA_PORT" -d postgres -tAc \
+    "select pg_wal_replay_resume() where pg_is_wal_replay_paused()" >/dev/null
 }
 
 start_bouncer() {
