@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
-import { CheapValidationError } from '../../../errors.ts'
+import { CheapConflictError, CheapValidationError } from '../../../errors.ts'
 import { Aspect } from '../../../model/aspect.ts'
 import type { PropertyValue, ScalarValue } from '../../../model/property-type.ts'
 import type { CheapDatabase } from '../../schema/database.ts'
@@ -38,11 +38,15 @@ export interface DedicatedTable {
  * Thrown by a read whose snapshot names a dedicated table that has since been dropped and made
  * again under the same name (an unmapAspectDef then a mapAspectDef, committed after the snapshot
  * began): PostgreSQL resolves the name to the new table, whose rows that snapshot cannot see, so
- * the read would find nothing. `readOnlySnapshot` runs the read again in a fresh snapshot.
+ * the read would find nothing. `readOnlySnapshot` runs the read again in a fresh snapshot; in a
+ * caller's own repeatable-read transaction (`dao.transaction`) it is a retryable CONFLICT.
  */
-export class DedicatedTableReplaced extends Error {
+export class DedicatedTableReplaced extends CheapConflictError {
   constructor(table: string) {
-    super(`dedicated table "${table}" was made again after this read's snapshot began`)
+    super(
+      `dedicated table "${table}" was dropped and made again (unmapAspectDef, then mapAspectDef) ` +
+        "after this transaction's snapshot began, which cannot see its rows: run the transaction again",
+    )
   }
 }
 
