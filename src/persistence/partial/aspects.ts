@@ -2,11 +2,12 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import { CheapConflictError, CheapValidationError } from '../../errors.ts'
 import { Aspect, checkRequiredProperties, isRequired } from '../../model/aspect.ts'
 import type { AspectDef } from '../../model/aspect-def.ts'
-import { checkUuid, toEntityId, type EntityId } from '../../model/entity.ts'
+import { checkUuid, type EntityId } from '../../model/entity.ts'
 import { describe } from '../../model/names.ts'
 import type { DedicatedConnection } from '../connection/held-connection.ts'
 import type { CheapDatabase } from '../schema/database.ts'
 import { loadAspectsSmall, lockAndBump, upsertAspectsSmall } from './aspects-small.ts'
+import { checkEntityIds } from './common.ts'
 import {
   checkDefArgument,
   readAspectsOf,
@@ -62,17 +63,6 @@ export interface SmallPartial {
   withConnection<T>(work: (connection: DedicatedConnection) => Promise<T>): Promise<T>
   readonly maxLoadIds: number
   readonly maxUpsertAspects: number
-}
-
-/** Validates entity ids (duplicates kept: an entity list may hold one twice). */
-export function checkEntityIds(call: string, ids: Iterable<string>): EntityId[] {
-  if (ids === null || typeof ids !== 'object' || !(Symbol.iterator in ids)) {
-    throw new CheapValidationError(
-      `${call}: expected an iterable of entity ids, got ${describe(ids)}`,
-      { reason: 'INVALID_ARGUMENT' },
-    )
-  }
-  return Array.from(ids, (id) => toEntityId(id))
 }
 
 /**

@@ -1,13 +1,13 @@
 import { sql, type Kysely } from 'kysely'
 import type { CheapDatabase } from '../schema/database.ts'
 import { CheapValidationError } from '../../errors.ts'
-import { checkUuid, toEntityId, type EntityId } from '../../model/entity.ts'
-import { checkName, describe } from '../../model/names.ts'
+import { toEntityId, type EntityId } from '../../model/entity.ts'
+import { describe } from '../../model/names.ts'
 import { invalidTextReason } from '../../model/values/text.ts'
 import { writeRows } from '../store/bulk-write.ts'
 import { partialWrite, requireHierarchy } from '../store/catalog-lock.ts'
 import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
-import { checkEntityIds } from './aspects.ts'
+import { checkEntityIds, checkTarget, removed, type MembershipResult } from './common.ts'
 import { ENTITY, ENTITY_DIRECTORY, ENTITY_LIST, ENTITY_SET } from '../store/hierarchy-rows.ts'
 
 type Executor = Kysely<CheapDatabase>
@@ -15,27 +15,9 @@ type Executor = Kysely<CheapDatabase>
 const entityRows = (ids: Iterable<string>): (readonly unknown[])[] =>
   [...new Set(ids)].map((id) => [id])
 
-/** What a membership edit did. */
-export interface MembershipResult {
-  /** The catalog's stored revision after the call. */
-  readonly revision: bigint
-  /**
-   * Entries added, put or removed: list items appended or removed, set members newly added or
-   * removed, directory keys put (new or replaced) or removed, tree nodes added or removed
-   * (descendants included).
-   */
-  readonly affected: number
-}
-
 /** Directory entries as pairs (a `Map` too) or as a plain object of key → entity id. */
 export type DirectoryEntries =
   Iterable<readonly [string, string]> | Readonly<Record<string, string>>
-
-/** Validates the catalog id and hierarchy name every membership call takes. */
-export function checkTarget(catalogId: string, name: string): void {
-  checkUuid('catalog id', catalogId)
-  checkName('hierarchy', name)
-}
 
 /** Appends entities to an entity list (EL); duplicates are kept, as `EntityList.add` does. */
 export async function addToEntityList(
@@ -290,17 +272,6 @@ export async function removeDirectoryEntries(
       .execute()
     return removed(trx, catalogId, deleted)
   })
-}
-
-/** Collects the entities of deleted rows that nothing refers to any more. */
-export async function removed(
-  trx: Executor,
-  catalogId: string,
-  rows: readonly { readonly entity_id: string | null }[],
-): Promise<{ result: { affected: number }; rowsWritten: number }> {
-  const ids = rows.flatMap((r) => (r.entity_id === null ? [] : [r.entity_id]))
-  const collected = await deleteUnreferencedEntities(trx, catalogId, ids)
-  return { result: { affected: rows.length }, rowsWritten: rows.length + collected }
 }
 
 /**

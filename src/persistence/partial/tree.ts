@@ -9,7 +9,7 @@ import { invalidTextReason } from '../../model/values/text.ts'
 import { writeRows } from '../store/bulk-write.ts'
 import { partialWrite, requireHierarchy } from '../store/catalog-lock.ts'
 import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
-import { checkTarget, removed, type MembershipResult } from './membership.ts'
+import { checkTarget, removed, type MembershipResult } from './common.ts'
 import { ENTITY, ENTITY_TREE_NODE } from '../store/hierarchy-rows.ts'
 
 type Executor = Kysely<CheapDatabase>
