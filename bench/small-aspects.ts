@@ -1,6 +1,6 @@
 /**
  * Where the few-aspects path of loadAspects/upsertAspects stops paying (SMALL_ASPECT_LOAD_IDS,
- * SMALL_ASPECT_UPSERTS in src/persistence/dao/postgres-dao.ts): calls of 1, 10, 100, 1,000
+ * SMALL_ASPECT_UPSERTS in src/persistence/dao/options.ts): calls of 1, 10, 100, 1,000
  * aspects by both paths (`smallCatalogs: 'always'` / `'never'`), interleaved so a busy machine
  * weighs on both alike, on one catalog (audit columns on). Per call: a load of n ids, an upsert
  * replacing n stored aspects (new values), an upsert appending n new ones. Medians, and p50/p95
@@ -14,7 +14,8 @@ import { parseArgs } from 'node:util'
 import { createAspect } from '../src/model/aspect.ts'
 import { newEntityId, type EntityId } from '../src/model/entity.ts'
 import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
-import { PostgresDao, type SmallCatalogPath } from '../src/persistence/dao/postgres-dao.ts'
+import type { SmallCatalogPath } from '../src/persistence/dao/options.ts'
+import { PostgresDao } from '../src/persistence/dao/postgres-dao.ts'
 import { PostgresSchema } from '../src/persistence/schema/postgres-schema.ts'
 import { smallCatalog, smallCatalogDefs } from './small-catalogs.ts'
 

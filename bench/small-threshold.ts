@@ -1,6 +1,6 @@
 /**
  * Where the small-catalog path stops paying (SMALL_SAVE_ROWS, SMALL_LOAD_ROWS in
- * src/persistence/dao/postgres-dao.ts): saves and loads of catalogs of growing size by both
+ * src/persistence/dao/options.ts): saves and loads of catalogs of growing size by both
  * paths, interleaved so a busy machine weighs on both alike. Medians of `--samples` each.
  *
  *   DATABASE_URL=postgres://… node --import tsx bench/small-threshold.ts [--entities 10,50,100,150,200,400] [--samples 15]
@@ -9,7 +9,8 @@
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
-import { PostgresDao, type SmallCatalogPath } from '../src/persistence/dao/postgres-dao.ts'
+import type { SmallCatalogPath } from '../src/persistence/dao/options.ts'
+import { PostgresDao } from '../src/persistence/dao/postgres-dao.ts'
 import { PostgresSchema } from '../src/persistence/schema/postgres-schema.ts'
 import { smallCatalog, smallCatalogDefs } from './small-catalogs.ts'
 

@@ -52,15 +52,17 @@ export {
   type SchemaOptions,
   type SchemaStatus,
 } from './persistence/schema/postgres-schema.ts'
-export {
-  PostgresDao,
-  type CatalogSummary,
-  type ListCatalogsOptions,
-  type SaveCatalogOptions,
-  type SaveCatalogResult,
-  type PurgeExpiredOptions,
-  type TransactionOptions,
-} from './persistence/dao/postgres-dao.ts'
+export { PostgresDao } from './persistence/dao/postgres-dao.ts'
+export type { CheapDao } from './persistence/dao/cheap-dao.ts'
+export type {
+  CatalogSummary,
+  ListCatalogsOptions,
+  PostgresDaoOptions,
+  PurgeExpiredOptions,
+  SmallCatalogPath,
+  TransactionOptions,
+} from './persistence/dao/options.ts'
+export type { SaveCatalogOptions, SaveCatalogResult } from './persistence/catalog/save-catalog.ts'
 export type {
   CatalogSizeStats,
   StatsOptions,
@@ -77,7 +79,8 @@ export type {
   HierarchyPageOptions,
   TreeNodeEntry,
 } from './persistence/partial/hierarchy-page.ts'
-export type { DirectoryEntries, MembershipResult } from './persistence/partial/membership.ts'
+export type { DirectoryEntries } from './persistence/partial/membership.ts'
+export type { MembershipResult } from './persistence/partial/common.ts'
 export type { TreeNodeInput } from './persistence/partial/tree.ts'
 export type { RemoveAspectsResult, UpsertAspectsResult } from './persistence/partial/aspects.ts'
 export type {

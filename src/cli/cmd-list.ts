@@ -1,4 +1,5 @@
-import { PostgresDao, type CatalogSummary } from '../persistence/dao/postgres-dao.ts'
+import type { CatalogSummary } from '../persistence/dao/options.ts'
+import { PostgresDao } from '../persistence/dao/postgres-dao.ts'
 import { integerOption } from './args.ts'
 import type { CommandSpec } from './command.ts'
 import { openDatabase } from './database.ts'

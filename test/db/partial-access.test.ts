@@ -29,7 +29,8 @@ import {
   type PropertyValue,
   type TreeNode,
 } from '../../src/model/index.ts'
-import { PostgresDao, type SmallCatalogPath } from '../../src/persistence/dao/postgres-dao.ts'
+import type { SmallCatalogPath } from '../../src/persistence/dao/options.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import type { HierarchyPage } from '../../src/persistence/partial/hierarchy-page.ts'
 import { catalogArb, nameArb } from '../support/arbitraries.ts'
 import { catalogEntityIds } from '../support/edits.ts'

@@ -23,7 +23,8 @@ import {
   type PropertyValue,
 } from '../../src/model/index.ts'
 import type { QueryLogEvent } from '../../src/persistence/connection/query-log.ts'
-import { PostgresDao, type SmallCatalogPath } from '../../src/persistence/dao/postgres-dao.ts'
+import type { SmallCatalogPath } from '../../src/persistence/dao/options.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { TABLE_NAMES, TABLES } from '../../src/persistence/schema/tables.ts'
 import { catalogArb } from '../support/catalog-arbitraries.ts'
 import { catalogEntityIds } from '../support/edits.ts'

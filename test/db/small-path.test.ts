@@ -15,11 +15,11 @@ import {
 } from '../../src/model/index.ts'
 import type { QueryLogEvent } from '../../src/persistence/connection/query-log.ts'
 import {
-  PostgresDao,
   SMALL_LOAD_ROWS,
   SMALL_SAVE_ROWS,
   type SmallCatalogPath,
-} from '../../src/persistence/dao/postgres-dao.ts'
+} from '../../src/persistence/dao/options.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { TABLE_NAMES, TABLES } from '../../src/persistence/schema/tables.ts'
 import { catalogArb } from '../support/catalog-arbitraries.ts'
 import { applyEdits, catalogWithEditsArb } from '../support/edits.ts'

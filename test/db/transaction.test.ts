@@ -17,6 +17,7 @@ import {
   type Catalog,
   type EntityId,
 } from '../../src/model/index.ts'
+import type { CheapDao } from '../../src/index.ts'
 import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
 import { forEachBackendAndPgbouncer, type TestDatabase } from './backends.ts'
 
@@ -69,6 +70,28 @@ forEachBackendAndPgbouncer('dao.transaction', (backend) => {
     assert.equal(await dao.catalogRevision(c), 3n)
     const aspects = await dao.loadAspects(c, def, [id(0), id(1), id(7)])
     assert.deepEqual([...aspects.keys()], [id(1), id(7)])
+  })
+
+  it('lets code written against CheapDao take the DAO or a transaction alike', async () => {
+    const def = personDef()
+    const catalog = people(def, 1)
+    const c = catalog.globalId
+    // A function of the interface, not of PostgresDao: what application code would write.
+    const addPerson = async (store: CheapDao, i: number): Promise<bigint> =>
+      (await store.upsertAspects(c, def, [createAspect(def, id(i), { name: `p${i}`, age: 1n })]))
+        .revision
+    await dao.saveCatalog(catalog)
+    assert.equal(await addPerson(dao, 1), 2n)
+    await assert.rejects(
+      dao.transaction(async (tx) => {
+        assert.equal(await addPerson(tx, 2), 3n)
+        throw new Boom()
+      }),
+      Boom,
+    )
+    assert.equal(await dao.catalogRevision(c), 2n)
+    const stored = await dao.loadAspects(c, def, [id(1), id(2)])
+    assert.deepEqual([...stored.keys()], [id(1)])
   })
 
   it('reads in it see its own writes; other sessions see none of them before the commit', async () => {
