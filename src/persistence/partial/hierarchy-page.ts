@@ -5,7 +5,7 @@ import type { AspectDef } from '../../model/aspect-def.ts'
 import { checkUuid, type EntityId } from '../../model/entity.ts'
 import { EntityTree, type TreeNode } from '../../model/hierarchy/entity-tree.ts'
 import { checkName, describe } from '../../model/names.ts'
-import type { CheapDatabase } from '../schema/database.ts'
+import type { CheapDatabase, CheapRow } from '../schema/database.ts'
 import { readOnlySnapshot, requireHierarchy } from '../store/catalog-lock.ts'
 import type { DefVersionCache } from '../store/def-versions.ts'
 import { readAspectsOf, storedMapVersion } from '../store/aspect-maps.ts'
@@ -266,13 +266,13 @@ async function page(
   return { total, rows }
 }
 
-interface NodeRow {
-  readonly node_id: string
-  readonly parent_node_id: string | null
-  readonly node_key: string
-  readonly entity_id: string | null
-  readonly is_leaf: boolean
-}
+/** A tree node row as a page reads it: the columns of the manifest's table, not a copy. */
+type NodeRow = Readonly<
+  Pick<
+    CheapRow<'hierarchy_entity_tree_node'>,
+    'node_id' | 'parent_node_id' | 'node_key' | 'entity_id' | 'is_leaf'
+  >
+>
 
 /** The pre-order walk of a tree's rows (siblings in tree_order), with each node's path. */
 export function preOrder(
