@@ -931,13 +931,13 @@ export class PostgresDao {
    */
   findEntities<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | (AspectDef extends D ? string : never),
     where?: Where<D>,
     options?: FindEntitiesOptions<D> & { readonly select?: 'ids' },
   ): Promise<EntityId[]>
   findEntities<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | (AspectDef extends D ? string : never),
     where: Where<D> | undefined,
     options: FindEntitiesOptions<D> & { readonly select: 'aspects' },
   ): Promise<Aspect<D>[]>
@@ -956,7 +956,7 @@ export class PostgresDao {
   /** The query plan (`EXPLAIN`, or `EXPLAIN ANALYZE`) of a {@link findEntities} call. */
   async explainFindEntities<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | (AspectDef extends D ? string : never),
     where?: Where<D>,
     options: FindEntitiesOptions<D> & { readonly analyze?: boolean } = {},
   ): Promise<string> {
@@ -997,7 +997,7 @@ export class PostgresDao {
    */
   async aspectsJson<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | (AspectDef extends D ? string : never),
     options: AspectsJsonOptions = {},
   ): Promise<{ entityId: EntityId; aspect: AspectJson<D> }[]> {
     const query = aspectsJson(catalogId, aspectDef, options)
@@ -1057,7 +1057,7 @@ export class PostgresDao {
   /** The stored aspects of an AspectDef (object or name) for these entities, in map order. */
   async loadAspects<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | (AspectDef extends D ? string : never),
     entityIds: Iterable<string>,
   ): Promise<Map<EntityId, Aspect<D>>> {
     const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
@@ -1082,7 +1082,7 @@ export class PostgresDao {
    */
   async upsertAspects<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | (AspectDef extends D ? string : never),
     aspects: Iterable<Aspect<D>>,
   ): Promise<UpsertAspectsResult> {
     const name = typeof aspectDef === 'string' ? aspectDef : aspectDef?.name
