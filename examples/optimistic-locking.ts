@@ -33,7 +33,7 @@ try {
   const second = await dao.loadCatalog(catalog.globalId)
   if (first === null || second === null) throw new Error('the catalog was just saved')
   const increment = (copy: typeof first) => {
-    const aspect = copy.aspects<typeof counter>(counter.name)?.get(id)
+    const aspect = copy.aspects(counter)?.get(id)
     aspect?.set('value', (aspect.get('value') ?? 0n) + 1n)
   }
 
@@ -56,7 +56,7 @@ try {
   increment(fresh)
   const { revision } = await dao.saveCatalog(fresh)
   const stored = await dao.loadCatalog(catalog.globalId)
-  const count = stored?.aspects<typeof counter>(counter.name)?.get(id)?.get('value')
+  const count = stored?.aspects(counter)?.get(id)?.get('value')
   console.log(`retried: revision ${revision}, counter = ${count}`)
 } finally {
   await adapter.close()

@@ -129,6 +129,7 @@ export {
   DEFAULT_TEXT_SEARCH_LANGUAGE,
   type Where,
   type WhereBuilder,
+  type WhereBuilderOps,
 } from './persistence/query/predicate.ts'
 export {
   aspectsJson,

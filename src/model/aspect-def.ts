@@ -2,8 +2,17 @@ import { v5 as uuidV5 } from 'uuid'
 import { CheapValidationError } from '../errors.ts'
 import { checkUuid } from './entity.ts'
 import { hashAspectDef } from './hash/def-hash.ts'
+import type { CheckedUuid } from './literal-checks.ts'
 import { checkName, describe } from './names.ts'
 import { PropertyDef, type PropertyDefValue } from './property-def.ts'
+
+/**
+ * What an API that takes "an AspectDef or its name" accepts besides the def: a name only when
+ * `D` is the untyped {@link AspectDef}. So `loadAspects(id, 'com.example.person', ids)` is
+ * untyped-by-property, and `loadAspects<typeof person>(id, 'com.example.person', ids)`, a type
+ * the name cannot be checked against, does not compile: pass the def object for typed results.
+ */
+export type AspectDefName<D extends AspectDef> = AspectDef extends D ? string : never
 
 /** Name → def map of a def list, so aspects can be typed by property name. */
 export type PropertyDefMap<Ps extends readonly PropertyDef[]> = {
@@ -17,8 +26,8 @@ export type AspectValues<Ps extends readonly PropertyDef[]> = {
 
 export type PropertyNames<Ps extends readonly PropertyDef[]> = keyof PropertyDefMap<Ps> & string
 
-export interface AspectDefOptions<Ps extends readonly PropertyDef[]> {
-  readonly name: string
+export interface AspectDefOptions<Ps extends readonly PropertyDef[], N extends string = string> {
+  readonly name: N
   /**
    * Canonical lower-case UUID. When omitted, the id is derived from the name
    * ({@link defaultAspectDefId}), so the same def gets the same id in every process and run.
@@ -52,8 +61,16 @@ export interface AspectDefOptions<Ps extends readonly PropertyDef[]> {
  * person.hash() // signed 64-bit FNV-1a, equal to the Java reference's
  * ```
  */
-export class AspectDef<Ps extends readonly PropertyDef[] = readonly PropertyDef[]> {
-  readonly name: string
+export class AspectDef<
+  Ps extends readonly PropertyDef[] = readonly PropertyDef[],
+  N extends string = string,
+> {
+  /**
+   * The def's name, typed as its literal when the def is made from one: aspects, maps and
+   * predicates of two defs with different names are then different types, even when their
+   * properties look alike.
+   */
+  readonly name: N
   readonly globalId: string
   readonly isReadable: boolean
   readonly isWritable: boolean
@@ -64,8 +81,8 @@ export class AspectDef<Ps extends readonly PropertyDef[] = readonly PropertyDef[
   #hash: bigint | undefined
   #changeCount = 0
 
-  private constructor(options: AspectDefOptions<Ps>) {
-    this.name = checkName('AspectDef', options.name)
+  private constructor(options: AspectDefOptions<Ps, N>) {
+    this.name = checkName('AspectDef', options.name) as N
     this.globalId =
       options.globalId === undefined
         ? defaultAspectDefId(this.name)
@@ -95,9 +112,9 @@ export class AspectDef<Ps extends readonly PropertyDef[] = readonly PropertyDef[
   }
 
   /** @internal Use {@link createAspectDef}. */
-  static create<const Ps extends readonly PropertyDef[]>(
-    options: AspectDefOptions<Ps>,
-  ): AspectDef<Ps> {
+  static create<const Ps extends readonly PropertyDef[], const N extends string = string>(
+    options: AspectDefOptions<Ps, N>,
+  ): AspectDef<Ps, N> {
     return new AspectDef(options)
   }
 
@@ -277,8 +294,38 @@ function flag(value: unknown, fallback: boolean, name: string): boolean {
  * Creates an {@link AspectDef}. With `as const`-free literal inference the property names and
  * value types flow into {@link Aspect} reads and writes.
  */
-export function createAspectDef<const Ps extends readonly PropertyDef[]>(
-  options: AspectDefOptions<Ps>,
-): AspectDef<Ps> {
-  return AspectDef.create(options)
+export function createAspectDef<
+  const Ps extends readonly PropertyDef[],
+  const N extends string = string,
+  const G extends string = string,
+>(
+  options: AspectDefOptions<Ps, N> & { readonly globalId?: G } & UniquePropertyNames<Ps> &
+    CheckedUuid<G>,
+): AspectDef<Ps, N> {
+  return AspectDef.create<Ps, N>(options)
 }
+
+/**
+ * The first property name that occurs twice in a def literal's property list, else `never`.
+ * Only literal names count (a name typed `string` is checked at run time: `DUPLICATE_NAME`).
+ */
+export type DuplicatePropertyName<
+  Ps extends readonly PropertyDef[],
+  Seen extends string = never,
+> = Ps extends readonly [infer H extends PropertyDef, ...infer R extends readonly PropertyDef[]]
+  ? string extends H['name']
+    ? DuplicatePropertyName<R, Seen>
+    : [H['name']] extends [Seen]
+      ? H['name']
+      : DuplicatePropertyName<R, Seen | H['name']>
+  : never
+
+/**
+ * Nothing for a property list whose literal names are unique; otherwise a member no options
+ * object has, so the compiler's error names the duplicate.
+ */
+export type UniquePropertyNames<Ps extends readonly PropertyDef[]> = [
+  DuplicatePropertyName<Ps>,
+] extends [never]
+  ? unknown
+  : { readonly 'error: two properties have this name': DuplicatePropertyName<Ps> }

@@ -1,13 +1,41 @@
 import { CheapValidationError } from '../errors.ts'
-import type { AspectDef, AspectValues, PropertyNames } from './aspect-def.ts'
+import type { AspectDef, AspectValues, PropertyDefMap, PropertyNames } from './aspect-def.ts'
 import { toEntityId, type EntityId } from './entity.ts'
 import { describe } from './names.ts'
 import type { PropertyDef } from './property-def.ts'
-import type { PropertyValue } from './property-type.ts'
+import type { PropertyTypeCode, PropertyValue } from './property-type.ts'
+import type { CheckedUuid, CheckedValue } from './literal-checks.ts'
 import { validateValue } from './values/validate-value.ts'
 
 type Values<D extends AspectDef> = D extends AspectDef<infer Ps> ? AspectValues<Ps> : never
 type Names<D extends AspectDef> = D extends AspectDef<infer Ps> ? PropertyNames<Ps> : never
+/** The type code of property `K` of `D` (every code for an untyped def). */
+type TypeOf<D extends AspectDef, K> =
+  D extends AspectDef<infer Ps>
+    ? K extends keyof PropertyDefMap<Ps>
+      ? PropertyDefMap<Ps>[K] extends { readonly type: infer T extends PropertyTypeCode }
+        ? T
+        : PropertyTypeCode
+      : PropertyTypeCode
+    : PropertyTypeCode
+
+/**
+ * The compile-time checks of initial values beyond their types: no property the def lacks (an
+ * inferred object would otherwise escape excess-property checks), and BGF and UID *literals*
+ * that the run-time checks would refuse ({@link CheckedValue}).
+ */
+type CheckedInit<D extends AspectDef, V> = {
+  readonly [K in keyof V]: string extends K
+    ? unknown
+    : K extends Names<D>
+      ? undefined extends V[K]
+        ? // optional in V: V is a declared type (or the constraint, when inference failed)
+          Partial<Pick<V, K>> extends Pick<V, K>
+          ? CheckedValue<TypeOf<D, K>, V[K]>
+          : { readonly 'error: undefined is not a value (omit the property, or pass null)': K }
+        : CheckedValue<TypeOf<D, K>, V[K]>
+      : { readonly 'error: the AspectDef has no property of this name': K }
+}
 
 /**
  * The names of the properties every aspect of `D` must have: not nullable and without a default,
@@ -95,7 +123,10 @@ export class Aspect<D extends AspectDef = AspectDef> {
   }
 
   /** Sets a value after validating it against the def. */
-  set<K extends Names<D>>(name: K, value: Values<D>[K]): this
+  set<K extends Names<D>, const V extends Values<D>[K]>(
+    name: K,
+    value: V & CheckedValue<TypeOf<D, K>, V>,
+  ): this
   set(name: string, value: PropertyValue): this {
     const prop = this.#writable(name, value)
     const checked = validateValue(prop, value, { aspectDefName: this.def.name, propertyName: name })
@@ -245,14 +276,18 @@ export function checkRequiredProperties(aspect: Aspect): void {
  * {@link CheapValidationError} `MISSING_PROPERTY`. Writing checks the def's and each property's
  * `isWritable`.
  */
-export function createAspect<D extends AspectDef>(
+export function createAspect<
+  D extends AspectDef,
+  const S extends string = EntityId,
+  const V extends AspectInit<D> = AspectInit<D>,
+>(
   def: D,
-  entityId: EntityId | string,
+  entityId: S & CheckedUuid<S>,
   ...[values]: keyof RequiredNames<D> extends never
-    ? [values?: AspectInit<D>]
-    : [values: AspectInit<D>]
+    ? [values?: V & CheckedInit<D, V>]
+    : [values: V & CheckedInit<D, V>]
 ): Aspect<D> {
-  const aspect = Aspect.restore(def, toEntityId(entityId), new Map())
+  const aspect = Aspect.restore(def, toEntityId(entityId as string), new Map())
   // An explicit `undefined` is refused like in set(): omit the property, or pass null.
   const init: Readonly<Record<string, PropertyValue>> = values ?? {}
   for (const [name, value] of Object.entries(init)) {

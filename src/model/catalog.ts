@@ -3,6 +3,7 @@ import { CheapConflictError, CheapValidationError } from '../errors.ts'
 import type { AspectDef } from './aspect-def.ts'
 import { CATALOG_SPECIES, isCatalogSpecies, type CatalogSpecies } from './catalog-species.ts'
 import { checkUuid } from './entity.ts'
+import type { CheckedUuidOption } from './literal-checks.ts'
 import { hashCatalogDef, hashHierarchyDef } from './hash/def-hash.ts'
 import { AspectMap } from './hierarchy/aspect-map.ts'
 import { EntityDirectory } from './hierarchy/entity-directory.ts'
@@ -136,10 +137,28 @@ export class Catalog {
     return this.#aspectDefs.get(name)
   }
 
-  /** The AspectMap of the def named `name`, if any. */
-  aspects<D extends AspectDef = AspectDef>(name: string): AspectMap<D> | undefined {
+  /**
+   * The AspectMap of `def`, typed by it (property names and value types checked at compile
+   * time), if any; a map of a *different* def of the same name is a {@link CheapValidationError}
+   * `WRONG_ASPECT_DEF`.
+   */
+  aspects<D extends AspectDef>(def: D): AspectMap<D> | undefined
+  /**
+   * The AspectMap of the def named `name`, if any, untyped by property (pass the def object for
+   * typed reads: a type argument cannot be checked against a name, so none is taken).
+   */
+  aspects(name: string): AspectMap | undefined
+  aspects(nameOrDef: string | AspectDef): AspectMap | undefined {
+    const name = typeof nameOrDef === 'string' ? nameOrDef : nameOrDef.name
     const h = this.#hierarchies.get(name)
-    return h?.type === 'AM' ? (h as AspectMap<D>) : undefined
+    if (h?.type !== 'AM') return undefined
+    if (typeof nameOrDef !== 'string' && !sameDef(h.aspectDef, nameOrDef)) {
+      throw new CheapValidationError(
+        `catalog ${this.globalId}: the aspect map '${name}' holds AspectDef ${h.aspectDef.globalId}, not the given ${nameOrDef.globalId} of the same name`,
+        { reason: 'WRONG_ASPECT_DEF', aspectDefName: name },
+      )
+    }
+    return h
   }
 
   /**
@@ -154,7 +173,7 @@ export class Catalog {
           `catalog ${this.globalId} already has a different AspectDef named '${def.name}' (${existing.globalId}); cannot extend it with ${def.globalId}`,
         )
       }
-      return this.aspects<D>(def.name) as AspectMap<D>
+      return this.aspects(def) as AspectMap<D>
     }
     const map = new AspectMap(def, options)
     this.addHierarchy(map)
@@ -245,6 +264,10 @@ export class Catalog {
   }
 }
 
+function sameDef(a: AspectDef, b: AspectDef): boolean {
+  return a === b || a.equals(b)
+}
+
 function checkUri(value: unknown): string | null {
   if (value === null) return null
   if (typeof value !== 'string' || !isUriReference(value)) {
@@ -258,7 +281,39 @@ function checkUri(value: unknown): string | null {
   return value
 }
 
-/** Creates a {@link Catalog}. */
-export function createCatalog(options: CatalogOptions = {}): Catalog {
-  return Catalog.create(options)
+/**
+ * Creates a {@link Catalog}. A `globalId` or `upstream` literal that is not a canonical UUID does
+ * not compile (a `string` is checked at run time). A species given as a literal is checked against `upstream` at
+ * compile time (SOURCE and SINK take none, MIRROR, CACHE, CLONE and FORK need one); a species
+ * known only at run time is checked then (`SPECIES_UPSTREAM`).
+ */
+export function createCatalog<const O extends CatalogOptions = CatalogOptions>(
+  options?: O &
+    SpeciesUpstream<O> &
+    CheckedUuidOption<O, 'globalId'> &
+    CheckedUuidOption<O, 'upstream'>,
+): Catalog {
+  return Catalog.create(options ?? {})
 }
+
+type SpeciesOf<O> = 'species' extends keyof O ? Exclude<O['species' & keyof O], undefined> : 'SINK'
+type UpstreamOf<O> = 'upstream' extends keyof O ? O['upstream' & keyof O] : undefined
+type RootSpecies = {
+  [S in CatalogSpecies]: (typeof CATALOG_SPECIES)[S]['requiresUpstream'] extends false ? S : never
+}[CatalogSpecies]
+
+/**
+ * `unknown` when the options may be right; otherwise a member no options object has, whose name
+ * is the compiler's error message. Only a literal species is judged.
+ */
+export type SpeciesUpstream<O> = [SpeciesOf<O>] extends [never]
+  ? unknown
+  : [SpeciesOf<O>] extends [RootSpecies]
+    ? [UpstreamOf<O>] extends [string]
+      ? { readonly 'error: a SOURCE or SINK catalog has no upstream': never }
+      : unknown
+    : [SpeciesOf<O>] extends [Exclude<CatalogSpecies, RootSpecies>]
+      ? [UpstreamOf<O>] extends [null | undefined]
+        ? { readonly 'error: a MIRROR, CACHE, CLONE or FORK catalog needs an upstream': never }
+        : unknown
+      : unknown

@@ -1,5 +1,6 @@
 import { v4 as uuidV4 } from 'uuid'
 import { CheapValidationError } from '../errors.ts'
+import type { CheckedUuid } from './literal-checks.ts'
 import { describe } from './names.ts'
 import { isCanonicalUuid } from './values/uuid-text.ts'
 
@@ -13,7 +14,8 @@ declare const entityIdBrand: unique symbol
 export type EntityId = string & { readonly [entityIdBrand]: true }
 
 /**
- * Validates and brands an entity id.
+ * Validates and brands an entity id. A literal that is not a canonical lower-case UUID is a
+ * compile-time error too; a `string` is checked at run time.
  *
  * @example
  * ```ts
@@ -21,14 +23,14 @@ export type EntityId = string & { readonly [entityIdBrand]: true }
  * catalog.createEntityList('queue').add(alice)
  * ```
  */
-export function toEntityId(text: string): EntityId {
+export function toEntityId<const S extends string>(text: S & CheckedUuid<S>): EntityId {
   if (typeof text !== 'string' || !isCanonicalUuid(text)) {
     throw new CheapValidationError(
       `entity id must be a canonical lower-case UUID (8-4-4-4-12 hex digits), got ${describe(text)}`,
       { reason: 'INVALID_UUID' },
     )
   }
-  return text as EntityId
+  return text as string as EntityId
 }
 
 /** A fresh random (version 4) entity id. */

@@ -11,6 +11,7 @@ export {
   AspectDef,
   createAspectDef,
   defaultAspectDefId,
+  type AspectDefName,
   type AspectDefOptions,
   type AspectValues,
   type PropertyDefMap,

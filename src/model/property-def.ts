@@ -1,5 +1,6 @@
 import { CheapValidationError } from '../errors.ts'
 import { hashPropertyDef, javaHashCodeOfDefault } from './hash/def-hash.ts'
+import type { CheckedValue } from './literal-checks.ts'
 import { checkName, describe } from './names.ts'
 import {
   isPropertyTypeCode,
@@ -191,6 +192,47 @@ export type LiteralPropertyDef<O extends PropertyDefInput> = PropertyDef<
   NullableOf<O>
 > & { readonly hasDefaultValue: HasDefaultOf<O> }
 
+/** How a value of each type is written, for the compiler's error messages. */
+interface TypeDescriptions {
+  INT: 'a bigint'
+  FLT: 'a number'
+  BLN: 'a boolean'
+  STR: 'a string'
+  TXT: 'a string'
+  BGI: 'a bigint'
+  BGF: 'decimal text'
+  DAT: 'a luxon DateTime'
+  URI: 'a URI string'
+  UID: 'a UUID string'
+  CLB: 'a string'
+  BLB: 'a Uint8Array'
+}
+
+/** What a property of type `T` takes, in words: "a bigint or null", "a list of a string". */
+type Expected<
+  T extends PropertyTypeCode,
+  M extends boolean,
+  N extends boolean,
+> = `${M extends true ? 'a list, each element ' : ''}${TypeDescriptions[T]}${N extends false ? '' : ' or null'}`
+
+/**
+ * `unknown` when the options' `defaultValue` (if any) suits the property's type, multiplicity
+ * and nullability; otherwise a member no options object has, whose name tells what the default
+ * must be (the compiler's message then reads "… 'error: defaultValue must be a bigint or null
+ * (type INT)' …" instead of "not assignable to type 'never'").
+ */
+export type DefaultValueCheck<O extends PropertyDefInput> = PropertyTypeCode extends O['type']
+  ? unknown // options built at run time (the JSON reader): checked by the constructor
+  : 'defaultValue' extends keyof O
+    ? [O['defaultValue' & keyof O]] extends [ValueFor<O['type'], MultivaluedOf<O>, NullableOf<O>>]
+      ? CheckedValue<O['type'], O['defaultValue' & keyof O]>
+      : {
+          readonly [
+            K in `error: defaultValue must be ${Expected<O['type'], MultivaluedOf<O>, NullableOf<O>>} (type ${O['type']})`
+          ]: never
+        }
+    : unknown
+
 /**
  * Creates a frozen {@link PropertyDef}; name, type and flags are inferred as literal types so
  * aspects of the enclosing AspectDef are typed. (Everything is inferred from the one options
@@ -204,7 +246,14 @@ export type LiteralPropertyDef<O extends PropertyDefInput> = PropertyDef<
  * ```
  */
 export function createPropertyDef<const O extends PropertyDefInput>(
-  options: O & { readonly defaultValue?: ValueFor<O['type'], MultivaluedOf<O>, NullableOf<O>> },
+  options: O & DefaultValueCheck<O>,
 ): LiteralPropertyDef<O> {
-  return PropertyDef.create(options) as LiteralPropertyDef<O>
+  // The check above is compile-time only; the constructor validates the default again.
+  const checked = options as PropertyDefInput as PropertyDefOptions<
+    O['name'],
+    O['type'],
+    MultivaluedOf<O>,
+    NullableOf<O>
+  >
+  return PropertyDef.create(checked) as LiteralPropertyDef<O>
 }

@@ -249,6 +249,24 @@ for (const path of SMALL_PATHS)
         'WRONG_HIERARCHY',
       )
       await rejects(() => dao.loadAspects(c, 'queue', [id(0)]), 'VALIDATION', [], 'WRONG_HIERARCHY')
+      // A hierarchy is named by a string, so only run time can tell a kind-specific call is on a
+      // hierarchy of another kind: the error names the hierarchy, what it is and what was wanted.
+      const wrongKind: [() => Promise<unknown>, string, string, string][] = [
+        [() => dao.putDirectoryEntries(c, 'queue', { k: id(0) }), 'queue', 'ED', 'EL'],
+        [() => dao.removeDirectoryEntries(c, 'members', ['k']), 'members', 'ED', 'ES'],
+        [() => dao.addToEntitySet(c, 'byName', [id(0)]), 'byName', 'ES', 'ED'],
+        [() => dao.removeFromEntitySet(c, 'places', [id(0)]), 'places', 'ES', 'ET'],
+        [() => dao.removeFromEntityList(c, 'byName', [id(0)]), 'byName', 'EL', 'ED'],
+        [() => dao.removeTreeNodes(c, 'members', ['/x']), 'members', 'ET', 'ES'],
+      ]
+      for (const [call, name, wanted, actual] of wrongKind) {
+        await rejects(
+          call,
+          'VALIDATION',
+          [`"${name}"`, `(${wanted})`, `(${actual})`],
+          'WRONG_HIERARCHY',
+        )
+      }
       await rejects(() => dao.loadHierarchy(c, 'queue', { limit: -1 }), 'VALIDATION', ['limit'])
       await rejects(() => dao.addToEntitySet(c, 'members', ['not-a-uuid']), 'VALIDATION', [
         'not-a-uuid',

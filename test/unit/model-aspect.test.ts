@@ -157,6 +157,7 @@ describe('Aspect', () => {
     })
 
     it('rejects an aspect for an entity id that is not a canonical UUID', () => {
+      // @ts-expect-error a literal that is not a UUID: a compile-time error too
       assertCheapError(() => createAspect(personDef(), 'ALICE', { name: 'Alice' }), {
         code: 'VALIDATION',
         reason: 'INVALID_UUID',

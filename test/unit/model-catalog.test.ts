@@ -60,6 +60,7 @@ describe('Catalog', () => {
     for (const species of ['SOURCE', 'SINK'] as const) {
       it(`rejects a ${species} catalog with an upstream`, () => {
         assertRejected(
+          // @ts-expect-error a literal SOURCE or SINK species with an upstream: a compile-time error too
           () => createCatalog({ species, upstream: UPSTREAM }),
           'SPECIES_UPSTREAM',
           {},
@@ -70,6 +71,7 @@ describe('Catalog', () => {
 
     for (const species of ['MIRROR', 'CACHE', 'CLONE', 'FORK'] as const) {
       it(`rejects a ${species} catalog without an upstream and accepts one with`, () => {
+        // @ts-expect-error a literal derived species without an upstream: a compile-time error too
         assertRejected(() => createCatalog({ species }), 'SPECIES_UPSTREAM', {}, [species])
         assert.equal(createCatalog({ species, upstream: UPSTREAM }).upstream, UPSTREAM)
       })
@@ -93,9 +95,11 @@ describe('Catalog', () => {
 
     it('rejects an upstream or globalId that is not a canonical UUID', () => {
       assertRejected(
+        // @ts-expect-error an upper-case UUID literal: a compile-time error too
         () => createCatalog({ species: 'FORK', upstream: 'ABCDEF00-0000-4000-8000-000000000000' }),
         'INVALID_UUID',
       )
+      // @ts-expect-error not a UUID literal: a compile-time error too
       assertRejected(() => createCatalog({ globalId: 'x' }), 'INVALID_UUID')
     })
   })

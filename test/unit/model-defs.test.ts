@@ -172,6 +172,7 @@ describe('AspectDef', () => {
   it('rejects two properties with the same name', () => {
     assertRejected(
       () =>
+        // @ts-expect-error the literal names a property twice: a compile-time error too
         createAspectDef({
           name: 'dup',
           properties: [
@@ -187,6 +188,7 @@ describe('AspectDef', () => {
   it('rejects a globalId that is not a canonical UUID', () => {
     assertCheapError(
       () =>
+        // @ts-expect-error not a UUID literal: a compile-time error too
         createAspectDef({
           name: 'x',
           globalId: 'ABC',

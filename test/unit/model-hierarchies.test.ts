@@ -257,6 +257,7 @@ describe('hierarchies', () => {
         properties: [createPropertyDef({ name: 'name', type: 'STR' })],
       })
       assertRejected(
+        // @ts-expect-error an aspect of another def (another name): a compile-time error too
         () => map.add(createAspect(other, B)),
         'WRONG_ASPECT_DEF',
         { aspectDefName: person.name },

@@ -1,5 +1,5 @@
 import type { Aspect } from '../../model/aspect.ts'
-import type { AspectDef } from '../../model/aspect-def.ts'
+import type { AspectDef, AspectDefName } from '../../model/aspect-def.ts'
 import type { Catalog } from '../../model/catalog.ts'
 import type { EntityId } from '../../model/entity.ts'
 import type { AspectMap } from '../../model/hierarchy/aspect-map.ts'
@@ -40,7 +40,7 @@ import type {
 import type { StatsOptions, StoreStats } from './stats.ts'
 
 /**
- * Everything a CHEAP store offers, as {@link PostgresDao} implements it: saves, loads and
+ * Everything a CHEAP store offers, as `PostgresDao` implements it: saves, loads and
  * deletes whole catalogs, reads and writes parts of them, queries them, and manages the
  * AspectDefs they use. Every call is one transaction (or one step of `transaction`'s); a save is
  * all or nothing and a load sees one consistent snapshot. Write code against this interface to
@@ -66,7 +66,7 @@ export interface CheapDao {
    * })
    * ```
    */
-  transaction<R>(fn: (tx: this) => Promise<R>, options?: TransactionOptions): Promise<R>
+  transaction<R>(fn: (tx: CheapDao) => Promise<R>, options?: TransactionOptions): Promise<R>
 
   // ---- whole catalogs -------------------------------------------------------------------------
 
@@ -223,13 +223,13 @@ export interface CheapDao {
    */
   findEntities<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     where?: Where<D>,
     options?: FindEntitiesOptions<D> & { readonly select?: 'ids' },
   ): Promise<EntityId[]>
   findEntities<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     where: Where<D> | undefined,
     options: FindEntitiesOptions<D> & { readonly select: 'aspects' },
   ): Promise<Aspect<D>[]>
@@ -237,7 +237,7 @@ export interface CheapDao {
   /** The query plan (`EXPLAIN`, or `EXPLAIN ANALYZE`) of a {@link findEntities} call. */
   explainFindEntities<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     where?: Where<D>,
     options?: FindEntitiesOptions<D> & { readonly analyze?: boolean },
   ): Promise<string>
@@ -262,7 +262,7 @@ export interface CheapDao {
    */
   aspectsJson<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     options?: AspectsJsonOptions,
   ): Promise<{ entityId: EntityId; aspect: AspectJson<D> }[]>
 
@@ -294,7 +294,7 @@ export interface CheapDao {
   /** The stored aspects of an AspectDef (object or name) for these entities, in map order. */
   loadAspects<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     entityIds: Iterable<string>,
   ): Promise<Map<EntityId, Aspect<D>>>
 
@@ -307,7 +307,7 @@ export interface CheapDao {
    */
   upsertAspects<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     aspects: Iterable<Aspect<D>>,
   ): Promise<UpsertAspectsResult>
 

@@ -91,7 +91,7 @@ export interface PostgresDaoOptions {
   readonly smallCatalogs?: SmallCatalogPath
 }
 
-/** Options of {@link PostgresDao.transaction}. */
+/** Options of `PostgresDao.transaction`. */
 export interface TransactionOptions {
   /**
    * The transaction's isolation level (default `read committed`, as every write of the DAO).

@@ -1,5 +1,5 @@
 import type { Aspect } from '../../model/aspect.ts'
-import type { AspectDef } from '../../model/aspect-def.ts'
+import type { AspectDef, AspectDefName } from '../../model/aspect-def.ts'
 import type { EntityId } from '../../model/entity.ts'
 import {
   loadAspects as load,
@@ -58,7 +58,7 @@ export function loadHierarchy(
 export function loadAspects<D extends AspectDef>(
   s: DaoSession,
   catalogId: string,
-  aspectDef: D | string,
+  aspectDef: D | AspectDefName<D>,
   entityIds: Iterable<string>,
 ): Promise<Map<EntityId, Aspect<D>>> {
   const context = `loading aspects '${defName(aspectDef)}' of catalog ${catalogId}`
@@ -70,7 +70,7 @@ export function loadAspects<D extends AspectDef>(
 export function upsertAspects<D extends AspectDef>(
   s: DaoSession,
   catalogId: string,
-  aspectDef: D | string,
+  aspectDef: D | AspectDefName<D>,
   aspects: Iterable<Aspect<D>>,
 ): Promise<UpsertAspectsResult> {
   // Materialised once: the call must see the same aspects whatever the iterable does.

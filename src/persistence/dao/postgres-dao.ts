@@ -1,5 +1,5 @@
 import type { Aspect } from '../../model/aspect.ts'
-import type { AspectDef } from '../../model/aspect-def.ts'
+import type { AspectDef, AspectDefName } from '../../model/aspect-def.ts'
 import type { Catalog } from '../../model/catalog.ts'
 import type { EntityId } from '../../model/entity.ts'
 import type { AspectMap } from '../../model/hierarchy/aspect-map.ts'
@@ -51,13 +51,13 @@ export class PostgresDao implements CheapDao {
   }
 
   async transaction<R>(
-    fn: (tx: this) => Promise<R>,
+    fn: (tx: PostgresDao) => Promise<R>,
     options: options_.TransactionOptions = {},
   ): Promise<R> {
     return this.#s.transaction(fn, options, (session) => {
       const tx = new PostgresDao(session.adapter, { smallCatalogs: session.smallPath })
       tx.#s = session
-      return tx as this
+      return tx
     })
   }
 
@@ -80,7 +80,7 @@ export class PostgresDao implements CheapDao {
     return catalogs.catalogExpiresAt(this.#s, catalogId)
   }
   async catalogExists(catalogId: string): Promise<boolean> {
-    return (await catalogs.catalogRevision(this.#s, catalogId)) !== null
+    return (await this.catalogRevision(catalogId)) !== null
   }
   async listCatalogs(options?: options_.ListCatalogsOptions): Promise<options_.CatalogSummary[]> {
     return catalogs.listCatalogs(this.#s, options)
@@ -142,19 +142,19 @@ export class PostgresDao implements CheapDao {
 
   findEntities<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     where?: Where<D>,
     options?: Find.FindEntitiesOptions<D> & { readonly select?: 'ids' },
   ): Promise<EntityId[]>
   findEntities<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     where: Where<D> | undefined,
     options: Find.FindEntitiesOptions<D> & { readonly select: 'aspects' },
   ): Promise<Aspect<D>[]>
   async findEntities<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     where?: Where<D>,
     options?: Find.FindEntitiesOptions<D>,
   ): Promise<EntityId[] | Aspect<D>[]> {
@@ -162,7 +162,7 @@ export class PostgresDao implements CheapDao {
   }
   async explainFindEntities<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     where?: Where<D>,
     options?: Find.FindEntitiesOptions<D> & { readonly analyze?: boolean },
   ): Promise<string> {
@@ -177,7 +177,7 @@ export class PostgresDao implements CheapDao {
   }
   async aspectsJson<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     options?: AspectsJsonOptions,
   ): Promise<{ entityId: EntityId; aspect: AspectJson<D> }[]> {
     return queries.aspectsJson(this.#s, catalogId, aspectDef, options)
@@ -198,14 +198,14 @@ export class PostgresDao implements CheapDao {
   }
   async loadAspects<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     entityIds: Iterable<string>,
   ): Promise<Map<EntityId, Aspect<D>>> {
     return partial.loadAspects(this.#s, catalogId, aspectDef, entityIds)
   }
   async upsertAspects<D extends AspectDef>(
     catalogId: string,
-    aspectDef: D | string,
+    aspectDef: D | AspectDefName<D>,
     aspects: Iterable<Aspect<D>>,
   ): Promise<UpsertAspectsResult> {
     return partial.upsertAspects(this.#s, catalogId, aspectDef, aspects)

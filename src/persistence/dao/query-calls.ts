@@ -1,6 +1,6 @@
 import { CheapNotFoundError } from '../../errors.ts'
 import type { Aspect } from '../../model/aspect.ts'
-import type { AspectDef } from '../../model/aspect-def.ts'
+import type { AspectDef, AspectDefName } from '../../model/aspect-def.ts'
 import type { EntityId } from '../../model/entity.ts'
 import {
   aspectsJson as jsonQuery,
@@ -25,7 +25,7 @@ import type { DaoSession } from './session.ts'
 export function findEntities<D extends AspectDef>(
   s: DaoSession,
   catalogId: string,
-  aspectDef: D | string,
+  aspectDef: D | AspectDefName<D>,
   where: Where<D> | undefined,
   options: FindEntitiesOptions<D> = {},
 ): Promise<EntityId[] | Aspect<D>[]> {
@@ -37,7 +37,7 @@ export function findEntities<D extends AspectDef>(
 export function explainFindEntities<D extends AspectDef>(
   s: DaoSession,
   catalogId: string,
-  aspectDef: D | string,
+  aspectDef: D | AspectDefName<D>,
   where: Where<D> | undefined,
   options: FindEntitiesOptions<D> & { readonly analyze?: boolean } = {},
 ): Promise<string> {
@@ -60,7 +60,7 @@ export function indexProperty(
 export function aspectsJson<D extends AspectDef>(
   s: DaoSession,
   catalogId: string,
-  aspectDef: D | string,
+  aspectDef: D | AspectDefName<D>,
   options: AspectsJsonOptions = {},
 ): Promise<{ entityId: EntityId; aspect: AspectJson<D> }[]> {
   const query = jsonQuery(catalogId, aspectDef, options)

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { CheapConflictError, CheapValidationError } from '../../errors.ts'
 import { Aspect, checkRequiredProperties, isRequired } from '../../model/aspect.ts'
-import type { AspectDef } from '../../model/aspect-def.ts'
+import type { AspectDef, AspectDefName } from '../../model/aspect-def.ts'
 import { checkUuid, type EntityId } from '../../model/entity.ts'
 import { describe } from '../../model/names.ts'
 import type { DedicatedConnection } from '../connection/held-connection.ts'
@@ -75,7 +75,7 @@ export async function loadAspects<D extends AspectDef>(
   db: Db,
   cache: DefVersionCache,
   catalogId: string,
-  aspectDef: D | string,
+  aspectDef: D | AspectDefName<D>,
   entityIds: Iterable<string>,
   small?: SmallPartial,
 ): Promise<Map<EntityId, Aspect<D>>> {

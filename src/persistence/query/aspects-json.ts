@@ -1,6 +1,11 @@
 import { sql, type RawBuilder } from 'kysely'
 import { CheapValidationError } from '../../errors.ts'
-import type { AspectDef, PropertyDefMap, PropertyNames } from '../../model/aspect-def.ts'
+import type {
+  AspectDef,
+  AspectDefName,
+  PropertyDefMap,
+  PropertyNames,
+} from '../../model/aspect-def.ts'
 import { checkUuid, type EntityId } from '../../model/entity.ts'
 import type { PropertyDef } from '../../model/property-def.ts'
 import type { PropertyTypeCode } from '../../model/property-type.ts'
@@ -65,7 +70,7 @@ export interface AspectsJsonOptions {
  */
 export function aspectsJson<D extends AspectDef>(
   catalogId: string,
-  aspectDef: D | string,
+  aspectDef: D | AspectDefName<D>,
   options: AspectsJsonOptions = {},
 ): RawBuilder<{ entity_id: EntityId; aspect: AspectJson<D> }> {
   checkUuid('catalog id', catalogId)

@@ -2,6 +2,8 @@ import type { AspectDef, PropertyDefMap, PropertyNames } from '../../model/aspec
 import type { PropertyDef } from '../../model/property-def.ts'
 import type { PropertyTypeCode, PropertyValueTypes } from '../../model/property-type.ts'
 
+declare const whereDefName: unique symbol
+
 /** Comparison operators of {@link ScalarOps}. */
 export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>='
 
@@ -154,8 +156,20 @@ export type PropertyRef<P> = NullOps &
  * )
  * ```
  */
-export interface WhereBuilder<D extends AspectDef = AspectDef> {
-  <K extends QueryPropertyName<D>>(property: K): PropertyRef<QueryProperty<D, K>>
+export type WhereBuilder<D extends AspectDef = AspectDef> = WhereBuilderOps<PropsOf<D>> &
+  // Type-only: a def's literal name, so that a builder (and a `Where`) of one def is not one of
+  // another def whose properties look alike. An untyped def (name `string`) has none, so an
+  // untyped `Where` and a typed one still convert both ways.
+  (string extends D['name'] ? unknown : { readonly [whereDefName]?: D['name'] })
+
+/**
+ * The operations of a {@link WhereBuilder}, by the def's property list (its name plays no part
+ * here, so typed and untyped builders relate as their properties do).
+ */
+export interface WhereBuilderOps<Ps extends readonly PropertyDef[] = readonly PropertyDef[]> {
+  <K extends QueryPropertyName<AspectDef<Ps>>>(
+    property: K,
+  ): PropertyRef<QueryProperty<AspectDef<Ps>, K>>
   and(...parts: readonly Predicate[]): Predicate
   or(...parts: readonly Predicate[]): Predicate
   not(part: Predicate): Predicate
@@ -198,19 +212,22 @@ function ref(property: string): AnyRef {
 /** A {@link WhereBuilder} (typed by `D` for callers; untyped underneath). */
 export function whereBuilder<D extends AspectDef = AspectDef>(): WhereBuilder<D> {
   // One untyped reference underneath; the property name's type picks the operations offered.
-  const p = <K extends QueryPropertyName<D>>(property: K) =>
-    ref(property) as PropertyRef<QueryProperty<D, K>>
+  type Ps = PropsOf<D>
+  const p = <K extends QueryPropertyName<AspectDef<Ps>>>(property: K) =>
+    ref(property) as PropertyRef<QueryProperty<AspectDef<Ps>, K>>
   const combine =
     (kind: 'and' | 'or') =>
     (...parts: readonly Predicate[]) => ({
       node: { kind, parts: parts.map((part) => part.node) },
     })
-  return Object.assign(p, {
+  // The def-name member of WhereBuilder is type-only (optional): nothing to set.
+  const builder: WhereBuilderOps<Ps> = Object.assign(p, {
     and: combine('and'),
     or: combine('or'),
     not: (part: Predicate): Predicate => ({ node: { kind: 'not', part: part.node } }),
     all: (): Predicate => ({ node: { kind: 'and', parts: [] } }),
   })
+  return builder
 }
 
 /** The predicate of a {@link Where}, or undefined (match every aspect). */
