@@ -64,6 +64,11 @@ export type {
 } from './persistence/dao/options.ts'
 export type { SaveCatalogOptions, SaveCatalogResult } from './persistence/catalog/save-catalog.ts'
 export type {
+  CatalogCallOptions,
+  CatalogProgress,
+  LoadCatalogOptions,
+} from './persistence/catalog/progress.ts'
+export type {
   CatalogSizeStats,
   StatsOptions,
   StoreStats,

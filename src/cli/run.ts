@@ -193,6 +193,7 @@ const CODE_NAMES: Readonly<Record<ExitCode, string>> = {
   5: 'CONNECTION',
   6: 'NOT_FOUND',
   7: 'SCHEMA_MISMATCH',
+  130: 'ABORTED',
 }
 
 /**
