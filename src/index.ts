@@ -21,6 +21,8 @@ export {
   catalogFromJson,
   catalogToJson,
   writeCatalogJson,
+  type JsonReadOptions,
+  type JsonReadProgress,
   type JsonWriteOptions,
 } from './json/index.ts'
 export {
