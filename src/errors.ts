@@ -254,18 +254,24 @@ export class CheapAbortError extends CheapError {
 
 /**
  * Throws a {@link CheapAbortError} (cause: `signal.reason`) when `signal` is aborted; `what`
- * names the call in the message, e.g. `saving catalog <id>`.
+ * names the call in the message, e.g. `saving catalog <id>`, and `consequence` says what that
+ * means, e.g. `nothing was written`.
  *
  * @internal
  */
-export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+export function throwIfAborted(
+  signal: AbortSignal | undefined,
+  what: string,
+  consequence?: string,
+): void {
   if (signal?.aborted !== true) return
   const reason: unknown = signal.reason
   const why =
     reason instanceof Error && reason.message !== '' && reason.name !== 'AbortError'
       ? `: ${reason.message}`
       : ''
-  throw new CheapAbortError(`${what}: aborted${why}; nothing was written`, { cause: reason })
+  const then = consequence === undefined ? '' : `; ${consequence}`
+  throw new CheapAbortError(`${what}: aborted${why}${then}`, { cause: reason })
 }
 
 /**

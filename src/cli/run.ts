@@ -144,7 +144,7 @@ async function dispatch(args: readonly string[], io: CliIo, where: Where): Promi
   try {
     return (await command.run(ctx, input)) ?? EXIT.OK
   } finally {
-    ctx.progress.done()
+    ctx.close()
   }
 }
 

@@ -49,6 +49,13 @@ export interface CatalogCallOptions {
 /** The options of `loadCatalog`. */
 export type LoadCatalogOptions = CatalogCallOptions
 
+/** What an aborted save means, in its message. */
+const WRITE = 'the transaction was rolled back, nothing was written'
+
+function consequenceOf(what: string): string | undefined {
+  return what === 'saveCatalog' ? WRITE : undefined
+}
+
 /** Checks the options before the first statement (INVALID_ARGUMENT), then the signal (ABORTED). */
 export function checkCallOptions(what: string, context: string, options: unknown): void {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
@@ -59,7 +66,7 @@ export function checkCallOptions(what: string, context: string, options: unknown
   }
   const given = (options ?? {}) as CatalogCallOptions
   checkAbortOptions(what, given)
-  throwIfAborted(given.signal, context)
+  throwIfAborted(given.signal, context, consequenceOf(what))
 }
 
 /**
@@ -92,7 +99,7 @@ export class CallProgress implements RowProgress {
 
   /** Throws the abort error when the signal is aborted: call it before each statement. */
   check(): void {
-    throwIfAborted(this.#signal, this.#context)
+    throwIfAborted(this.#signal, this.#context, this.#phase === 'write' ? WRITE : undefined)
   }
 
   /** A new attempt of the call (its transaction was rolled back and runs again). */
