@@ -222,6 +222,25 @@ for (const path of ['always', 'never'] as const) {
         assert.ok(loaded !== null && catalogEquals(loaded, original), 'the old revision is intact')
       })
 
+      it('an abort from outside (an event handler, a timer) is seen at the next statement', async () => {
+        // On PGlite the database answers in this thread: the save lets the event loop turn
+        // between statements, or a SIGINT handler would only run once the save is over.
+        const catalog = people(personDef(), 3000)
+        const controller = new AbortController()
+        const reason = new Error('from a handler')
+        let events = 0
+        await rejectsAborted(
+          dao.saveCatalog(catalog, {
+            signal: controller.signal,
+            onProgress: () => {
+              if (++events === 1) setImmediate(() => controller.abort(reason))
+            },
+          }),
+          reason,
+        )
+        assert.equal(await dao.catalogExists(catalog.globalId), false)
+      })
+
       it('a throw from onProgress rolls the save back and is the rejection', async () => {
         const catalog = people(personDef(), 3000)
         const boom = new Boom('progress bar broke')

@@ -78,7 +78,7 @@ export async function loadCatalog(
     progress?.rows('hierarchy', hierarchies.length)
     const pins = pinsOf(hierarchies)
     const versions = await loadVersions(trx, pins, cache)
-    progress?.check()
+    await progress?.between()
     const pinned = new Map(pins.map((p) => [p.defId, versionIn(versions, p.defId, p.version)]))
     const aspects = await loadAspects(trx, catalogId, pinned, progress)
     const contents = await loadContents(trx, catalogId, hierarchies, progress)
@@ -196,7 +196,7 @@ async function loadAspects(
     if (version !== undefined)
       assembler.register(Number(r.aspect_id), version, r.entity_id as EntityId)
   }
-  progress?.check()
+  await progress?.between()
   const mappings = await readMappings(trx, { defIds: [...pinned.keys()] })
   const storage = new Map<StoredVersion, DedicatedTable>()
   for (const version of pinned.values()) {
@@ -232,7 +232,7 @@ async function loadContents(
   const directories = new Map<number, [string, EntityId][]>()
   const trees = new Map<number, TreeRow[]>()
   if (has('EL')) {
-    progress?.check()
+    await progress?.between()
     const rows = await trx
       .selectFrom('hierarchy_entity_list')
       .select(['hierarchy_id', 'entity_id'])
@@ -244,7 +244,7 @@ async function loadContents(
     progress?.rows('hierarchy_entity_list', rows.length)
   }
   if (has('ES')) {
-    progress?.check()
+    await progress?.between()
     const rows = await trx
       .selectFrom('hierarchy_entity_set')
       .select(['hierarchy_id', 'entity_id'])
@@ -256,7 +256,7 @@ async function loadContents(
     progress?.rows('hierarchy_entity_set', rows.length)
   }
   if (has('ED')) {
-    progress?.check()
+    await progress?.between()
     const rows = await trx
       .selectFrom('hierarchy_entity_directory')
       .select(['hierarchy_id', 'entity_key', 'entity_id'])
@@ -269,7 +269,7 @@ async function loadContents(
     progress?.rows('hierarchy_entity_directory', rows.length)
   }
   if (has('ET')) {
-    progress?.check()
+    await progress?.between()
     const rows = await trx
       .selectFrom('hierarchy_entity_tree_node')
       .select(['hierarchy_id', 'node_id', 'parent_node_id', 'node_key', 'entity_id', 'is_leaf'])

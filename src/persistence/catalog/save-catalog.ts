@@ -122,7 +122,7 @@ export async function saveCatalog(
     options.force !== true &&
     expiry.kind === 'keep'
   ) {
-    progress.check()
+    await progress.between()
     const stored = await revisionOf(ctx.db, catalog.globalId)
     const expected = options.expectedRevision ?? state.revision
     if (stored !== expected) throw staleError(catalog, stored, expected)
@@ -156,7 +156,7 @@ export async function saveCatalog(
         catalog.globalId,
         defs.map((d) => d.name),
       )
-      progress.check()
+      await progress.between()
       const resolved = await resolveDefs(trx, defs, ctx.versions)
       const versionOf = (def: AspectDef): StoredVersion =>
         (resolved.get(def) as { stored: StoredVersion }).stored
@@ -171,6 +171,7 @@ export async function saveCatalog(
         if (rows !== undefined) {
           // The first event, which may abort: before the statement.
           progress.start(rows.count)
+          await progress.between()
           const outcome = await writeWhole(
             ctx,
             'insert',
@@ -191,7 +192,7 @@ export async function saveCatalog(
           mapped = outcome === 'mapped'
         }
       }
-      progress.check()
+      await progress.between()
       let locked = await trx
         .selectFrom('catalog')
         .select(['revision', 'next_aspect_id', 'next_hierarchy_id', notExpired().as('live')])
@@ -220,7 +221,7 @@ export async function saveCatalog(
         if (rows !== undefined) {
           progress.start(rows.count)
           if (locked !== undefined) await deleteContents(trx, catalog.globalId)
-          progress.check()
+          await progress.between()
           const outcome = await writeWhole(
             ctx,
             locked === undefined ? 'insert' : 'update',
@@ -244,7 +245,7 @@ export async function saveCatalog(
       }
       const writer = new PlanWriter(trx, ctx.copyIn, catalog, plan, versionOf, progress)
       const written = await writer.write(revision, locked)
-      progress.check()
+      await progress.between()
       if (expiry.kind !== 'keep') {
         await trx
           .updateTable('catalog')
@@ -390,9 +391,9 @@ class PlanWriter {
     const plan = this.#plan
     const progress = this.#progress
     const isNew = locked === undefined
-    progress.check()
+    await progress.between()
     if (plan.mode === 'full') await this.#deleteContents()
-    progress.check()
+    await progress.between()
     const existing: StoredHierarchies =
       plan.mode === 'incremental' ? await this.#storedHierarchies() : new Map()
     for (const [name, row] of existing) this.#hierarchyIds.set(name, row.hierarchy_id)
@@ -404,7 +405,7 @@ class PlanWriter {
     const newHierarchies = plan.rewrite.filter((h) => !this.#hierarchyIds.has(h.name)).length
     this.#nextAspectId = isNew ? 1 : Number(locked.next_aspect_id)
     this.#nextHierarchyId = isNew ? 1 : locked.next_hierarchy_id
-    progress.check()
+    await progress.between()
     const storage = await dedicatedTablesOf(
       this.#trx,
       [...this.#catalog.aspectDefs()].map((d) => this.#versionOf(d)),
@@ -429,7 +430,7 @@ class PlanWriter {
       plan.mode === 'incremental' &&
       (removed || plan.rewrite.some((h) => existing.has(h.name)))
     ) {
-      progress.check()
+      await progress.between()
       await deleteUnreferencedEntities(this.#trx, this.#id)
     }
     return this.#written
@@ -619,7 +620,7 @@ class PlanWriter {
     storage: ReadonlyMap<StoredVersion, DedicatedTable>,
   ): Promise<void> {
     const hierarchyId = this.#hierarchyIds.get(h.name) as number
-    this.#progress.check()
+    await this.#progress.between()
     if (h.type !== 'AM') {
       if (existed) {
         await this.#trx
@@ -667,7 +668,7 @@ class PlanWriter {
     storage: ReadonlyMap<StoredVersion, DedicatedTable>,
   ): Promise<void> {
     const trx = this.#trx
-    this.#progress.check()
+    await this.#progress.between()
     if (removed.length > 0) {
       await trx
         .deleteFrom('aspect')
@@ -688,7 +689,7 @@ class PlanWriter {
     const existing = new Map(found.map((r) => [r.entity_id, Number(r.aspect_id)]))
     const replaced = changed.filter((a) => existing.has(a.entityId))
     const fresh = changed.filter((a) => !existing.has(a.entityId))
-    this.#progress.check()
+    await this.#progress.between()
     const replacedRows = await replaceAspectValues(
       trx,
       this.#id,

@@ -72,7 +72,7 @@ export async function writeAspectValues(
     const table = storage.get(slice.version)
     if (table === undefined) generic.push(slice)
     else {
-      progress?.check()
+      await progress?.between()
       const sent = await writeDedicated(db, table, slice, catalogId, mode)
       written += sent
       progress?.rows(table.table, sent)
@@ -112,7 +112,7 @@ export async function readAspectValues(
     const table = storage.get(version)
     if (table === undefined) generic.push(version)
     else {
-      progress?.check()
+      await progress?.between()
       await readDedicated(db, table, version, catalogId, assembler, aspectIds)
     }
   }
@@ -124,7 +124,7 @@ export async function readAspectValues(
       .select(['aspect_id', 'property_id', 'length'])
       .where('catalog_id', '=', catalogId)
     if (only !== undefined) lists = lists.where('aspect_id', '=', sql<bigint>`any(${only}::int8[])`)
-    progress?.check()
+    await progress?.between()
     const rows = await lists.execute()
     for (const r of rows) assembler.list(Number(r.aspect_id), r.property_id, r.length)
     progress?.rows('property_list', rows.length)
@@ -135,7 +135,7 @@ export async function readAspectValues(
     const codec = codecOf(type)
     const extra = codec.extra === undefined ? sql`null` : sql.id(codec.extra.column)
     const filter = only === undefined ? sql`` : sql`and aspect_id = any(${only}::int8[])`
-    progress?.check()
+    await progress?.between()
     // One query shape for every value table: their key columns are the same (tables.ts), and the
     // extra column (zone, scale) exists only in two of them.
     const rows = await sql<{

@@ -74,8 +74,12 @@ export type WriteMode = 'insert' | 'upsert' | 'upsert-keep'
  * callback threw): the statement in flight is abandoned and the error rejects the work.
  */
 export interface RowProgress {
-  /** Before a statement: throws when the work is to stop. */
-  check(): void
+  /**
+   * Before a statement: throws when the work is to stop. Lets the event loop turn first (with a
+   * signal to watch), so that a signal handler (Ctrl-C) runs even when the database answers
+   * without any I/O in between (embedded PGlite runs in this thread).
+   */
+  between(): Promise<void>
   /** `n` more rows of `table` were sent or read. */
   rows(table: string, n: number): void
 }
@@ -121,7 +125,7 @@ export async function writeRows(
     if (first.length >= COPY_MIN_ROWS) break
   }
   if (first.length === 0) return 0
-  progress?.check()
+  await progress?.between()
   if (mode === 'insert' && copyIn !== undefined && first.length >= COPY_MIN_ROWS) {
     let sent = 0
     let reported = 0
@@ -160,7 +164,7 @@ export async function writeRows(
       chunk.push(next.value)
     }
     if (chunk.length === 0) break
-    progress?.check()
+    await progress?.between()
     await insertStatement(target, catalogId, columnsOf(chunk, width), mode).execute(db)
     sent += chunk.length
     progress?.rows(target.table, chunk.length)
