@@ -163,6 +163,23 @@ for (const path of ['always', 'never'] as const) {
         }
       })
 
+      it('a forced full rewrite knows its total from the start too', async () => {
+        const def = personDef()
+        await dao.saveCatalog(people(def, 100))
+        const stored = (await dao.listCatalogs())[0]
+        assert.ok(stored !== undefined)
+        const copy = people(def, 2100, stored.catalogId)
+        const events: CatalogProgress[] = []
+        const result = await dao.saveCatalog(copy, {
+          force: true,
+          onProgress: (e) => events.push(e),
+        })
+        assert.equal(result.mode, 'full')
+        assertMonotone(events)
+        assert.equal(events[0]?.rowsTotal, result.rowsWritten)
+        assert.equal(events.at(-1)?.rowsDone, result.rowsWritten)
+      })
+
       it('a load reports the rows it read, and ends at its total', async () => {
         const catalog = people(personDef(), 500)
         await dao.saveCatalog(catalog)
@@ -284,6 +301,31 @@ for (const path of ['always', 'never'] as const) {
         )
         // A later load is unaffected.
         assert.ok((await dao.loadCatalog(catalog.globalId)) !== null)
+      })
+
+      it('in dao.transaction, an aborted save undoes its own step; the caller decides the rest', async () => {
+        const def = personDef()
+        const kept = people(def, 10)
+        const aborted = people(def, 10)
+        const controller = new AbortController()
+        controller.abort('not this one')
+        await dao.transaction(async (tx) => {
+          await tx.saveCatalog(kept)
+          await rejectsAborted(
+            tx.saveCatalog(aborted, { signal: controller.signal }),
+            'not this one',
+          )
+          const live = new AbortController()
+          await rejectsAborted(
+            tx.saveCatalog(aborted, {
+              signal: live.signal,
+              onProgress: () => live.abort('mid-step'),
+            }),
+            'mid-step',
+          )
+        })
+        assert.equal(await dao.catalogExists(kept.globalId), true)
+        assert.equal(await dao.catalogExists(aborted.globalId), false)
       })
 
       it('an incremental re-save learns its total at the end', async () => {
