@@ -52,8 +52,9 @@ export type LoadCatalogOptions = CatalogCallOptions
 /** What an aborted save means, in its message. */
 const WRITE = 'the transaction was rolled back, nothing was written'
 
+/** Before the first statement there is nothing to roll back. */
 function consequenceOf(what: string): string | undefined {
-  return what === 'saveCatalog' ? WRITE : undefined
+  return what === 'saveCatalog' ? 'nothing was written' : undefined
 }
 
 /** Checks the options before the first statement (INVALID_ARGUMENT), then the signal (ABORTED). */
