@@ -22,6 +22,7 @@ export const CHEAP_ERROR_CODES = [
   'CONNECTION',
   'TIMEOUT',
   'RESOURCE',
+  'ABORTED',
 ] as const
 
 export type CheapErrorCode = (typeof CHEAP_ERROR_CODES)[number]
@@ -219,6 +220,99 @@ export class CheapResourceError extends CheapError {
     super('RESOURCE', message, options)
     this.sqlState = options.sqlState
   }
+}
+
+/**
+ * The caller's `AbortSignal` was aborted (or its `onProgress` asked to stop by aborting it): the
+ * call stopped between two statements, its transaction was rolled back and nothing was written.
+ * `cause` is `signal.reason`, as Node's own `AbortError` carries it.
+ *
+ * Why a `CheapError` and not the signal's reason (a DOMException `AbortError`) rethrown as is:
+ * every failure the library reports on purpose is a `CheapError` with a code from the closed
+ * union, so one `switch (error.code)` stays exhaustive and the CLI maps it to an exit code; the
+ * reason is not lost (`cause`). Its `name` is `AbortError`, like Node's and the DOM's abort
+ * errors, so code that already ignores aborts by `error.name === 'AbortError'` keeps working.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController()
+ * setTimeout(() => controller.abort(), 5_000)
+ * try {
+ *   await dao.saveCatalog(catalog, { signal: controller.signal })
+ * } catch (error) {
+ *   if (isCheapError(error, 'ABORTED')) console.log('gave up; nothing was written')
+ *   else throw error
+ * }
+ * ```
+ */
+export class CheapAbortError extends CheapError {
+  override readonly name = 'AbortError'
+  constructor(message: string, options: CheapErrorOptions = {}) {
+    super('ABORTED', message, options)
+  }
+}
+
+/**
+ * Throws a {@link CheapAbortError} (cause: `signal.reason`) when `signal` is aborted; `what`
+ * names the call in the message, e.g. `saving catalog <id>`, and `consequence` says what that
+ * means, e.g. `nothing was written`.
+ *
+ * @internal
+ */
+export function throwIfAborted(
+  signal: AbortSignal | undefined,
+  what: string,
+  consequence?: string,
+): void {
+  if (signal?.aborted !== true) return
+  const reason: unknown = signal.reason
+  const why =
+    reason instanceof Error && reason.message !== '' && reason.name !== 'AbortError'
+      ? `: ${reason.message}`
+      : ''
+  const then = consequence === undefined ? '' : `; ${consequence}`
+  throw new CheapAbortError(`${what}: aborted${why}${then}`, { cause: reason })
+}
+
+/**
+ * Checks the `signal` and `onProgress` options of a call (`what`, e.g. `saveCatalog`) before it
+ * does anything: an `AbortSignal` (or undefined) and a function (or undefined), else a
+ * `CheapValidationError` with reason `INVALID_ARGUMENT`.
+ *
+ * @internal
+ */
+export function checkAbortOptions(
+  what: string,
+  options: { readonly signal?: unknown; readonly onProgress?: unknown },
+): void {
+  const { signal, onProgress } = options
+  if (signal !== undefined && !isAbortSignal(signal)) {
+    throw new CheapValidationError(
+      `${what}: signal must be an AbortSignal (e.g. new AbortController().signal), got ${describeOption(signal)}`,
+      { reason: 'INVALID_ARGUMENT' },
+    )
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new CheapValidationError(
+      `${what}: onProgress must be a function, got ${describeOption(onProgress)}`,
+      { reason: 'INVALID_ARGUMENT' },
+    )
+  }
+}
+
+/** An AbortSignal, also one of another realm or a polyfill (checked by shape). */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof AbortSignal !== 'undefined' && value instanceof AbortSignal) return true
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { aborted?: unknown }).aborted === 'boolean' &&
+    typeof (value as { addEventListener?: unknown }).addEventListener === 'function'
+  )
+}
+
+function describeOption(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value
 }
 
 /** True when `error` is a {@link CheapError}, optionally of the given `code`. */

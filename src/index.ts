@@ -21,6 +21,8 @@ export {
   catalogFromJson,
   catalogToJson,
   writeCatalogJson,
+  type JsonReadOptions,
+  type JsonReadProgress,
   type JsonWriteOptions,
 } from './json/index.ts'
 export {
@@ -63,6 +65,11 @@ export type {
   TransactionOptions,
 } from './persistence/dao/options.ts'
 export type { SaveCatalogOptions, SaveCatalogResult } from './persistence/catalog/save-catalog.ts'
+export type {
+  CatalogCallOptions,
+  CatalogProgress,
+  LoadCatalogOptions,
+} from './persistence/catalog/progress.ts'
 export type {
   CatalogSizeStats,
   StatsOptions,

@@ -30,6 +30,8 @@ import type { Kysely } from 'kysely'
 declare const dao: PostgresDao
 declare const kysely: Kysely<CheapDatabase>
 declare const catalogId: string
+declare const id: string
+declare const bar: { update(done: number, total?: number): void }
 const person = createAspectDef({
   name: 'com.example.person',
   properties: [
@@ -50,7 +52,7 @@ const article = createAspectDef({
 })
 const catalog = createCatalog()
 const alice = createAspect(person, newEntityId(), { name: 'Alice' })
-void [PostgresAdapter, aspectsJson, dao, kysely, catalogId, article, catalog, alice]
+void [PostgresAdapter, aspectsJson, dao, kysely, catalogId, id, bar, article, catalog, alice]
 `
 
 const EQUAL = `type Equal<A, B> =
@@ -65,16 +67,19 @@ interface Block {
   readonly code: string
 }
 
-/** The ```ts blocks of a Markdown text, with the line each starts on. */
+/** The ```ts blocks of a Markdown text (in list items too), with the line each starts on. */
 export function tsBlocks(markdown: string): Block[] {
   const blocks: Block[] = []
   const lines = markdown.split('\n')
   for (let i = 0; i < lines.length; i++) {
-    if (lines[i] !== '```ts') continue
+    const fence = /^( *)```ts$/.exec(lines[i] as string)
+    if (fence === null) continue
+    const indent = (fence[1] as string).length
     const start = i + 1
     let end = start
-    while (end < lines.length && lines[end] !== '```') end++
-    blocks.push({ line: start + 1, code: lines.slice(start, end).join('\n') })
+    while (end < lines.length && (lines[end] as string).trim() !== '```') end++
+    const code = lines.slice(start, end).map((line) => line.slice(indent))
+    blocks.push({ line: start + 1, code: code.join('\n') })
     i = end
   }
   return blocks
@@ -125,7 +130,7 @@ describe("the README's TypeScript blocks", () => {
   it('compile under the strict settings, with every claimed type exact', async () => {
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8')
     const blocks = tsBlocks(readme)
-    assert.ok(blocks.length >= 8, `found ${blocks.length} ts blocks`)
+    assert.ok(blocks.length >= 10, `found ${blocks.length} ts blocks`)
     let claims = 0
     const files: string[] = []
     for (const block of blocks) {

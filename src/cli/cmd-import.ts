@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Readable } from 'node:stream'
+import { isCheapError } from '../errors.ts'
 import { catalogFromJson } from '../json/index.ts'
 import type { Catalog } from '../model/catalog.ts'
 import { catalogEquals } from '../model/equality.ts'
@@ -12,7 +13,7 @@ import type { CommandSpec } from './command.ts'
 import type { CommandContext } from './context.ts'
 import { openDatabase } from './database.ts'
 import { CliError, EXIT, exitCodeOf } from './exit-codes.ts'
-import { formatBytes, formatCount } from './progress.ts'
+import { bytesPhase, formatBytes, formatCount, rowsPhase } from './progress.ts'
 import { MANIFEST, importDirectory } from './store-backup.ts'
 
 export const importCommand: CommandSpec = {
@@ -35,6 +36,8 @@ export const importCommand: CommandSpec = {
     'is read and checked before anything is written, and a catalog stored with other',
     'contents is a conflict unless --force (identical ones are reported unchanged). After',
     'saving, each catalog’s AspectDef hashes are compared with the manifest’s (exit 3 if not).',
+    '',
+    'Ctrl-C stops the import: the running save is rolled back (exit 130).',
   ],
   options: {
     force: { type: 'boolean', description: 'replace a stored catalog with the same id' },
@@ -65,12 +68,17 @@ export const importCommand: CommandSpec = {
       return EXIT.OK
     }
     const bytes = await readInput(ctx, file)
-    ctx.progress.phase(`parsing ${formatBytes(bytes.length)} of JSON`)
+    const parsing = `parsing ${name}`
+    ctx.progress.phase(parsing, { done: 0, total: bytes.length, format: formatBytes })
     const catalog = inContext(
       name,
       'nothing was imported: fix the file and run the command again',
       // From the bytes: invalid UTF-8 is an error with its offset, not U+FFFD.
-      () => catalogFromJson(bytes),
+      () =>
+        catalogFromJson(bytes, {
+          signal: ctx.signal,
+          onProgress: bytesPhase(ctx.progress, parsing),
+        }),
     )
     const force = booleanOption(values, 'force')
     const db = await openDatabase(ctx, 'always')
@@ -88,10 +96,15 @@ export const importCommand: CommandSpec = {
       // Importing what is stored already writes nothing and keeps the revision, as a save of an
       // unchanged catalog does: holders of the catalog do not conflict for nothing.
       const same = stored !== null && (await storedEquals(dao, catalog, ctx))
-      if (!same) ctx.progress.phase(`saving ${describeSize(catalog)}`)
+      const saving = `saving ${describeSize(catalog)}`
+      if (!same) ctx.progress.phase(saving)
       const result: SaveCatalogResult = same
         ? { revision: stored, rowsWritten: 0, mode: 'incremental', unchanged: true }
-        : await dao.saveCatalog(catalog, { force })
+        : await dao.saveCatalog(catalog, {
+            force,
+            signal: ctx.signal,
+            onProgress: rowsPhase(ctx.progress, saving),
+          })
       const seconds = (performance.now() - started) / 1000
       if (ctx.global.json) {
         ctx.json({
@@ -132,8 +145,12 @@ async function storedEquals(
   catalog: Catalog,
   ctx: CommandContext,
 ): Promise<boolean> {
-  ctx.progress.phase('comparing with the stored catalog')
-  const loaded = await dao.loadCatalog(catalog.globalId)
+  const label = 'comparing with the stored catalog'
+  ctx.progress.phase(label)
+  const loaded = await dao.loadCatalog(catalog.globalId, {
+    signal: ctx.signal,
+    onProgress: rowsPhase(ctx.progress, label),
+  })
   return loaded !== null && catalogEquals(loaded, catalog)
 }
 
@@ -204,7 +221,8 @@ export function inContext<T>(what: string, hint: string | undefined, work: () =>
     return work()
   } catch (error) {
     const exitCode = exitCodeOf(error)
-    if (exitCode === EXIT.UNEXPECTED) throw error
+    // An interruption is not the input's fault: its own one-line message, no hint.
+    if (exitCode === EXIT.UNEXPECTED || isCheapError(error, 'ABORTED')) throw error
     const message = error instanceof Error ? error.message : String(error)
     throw new CliError(exitCode, `${what}: ${message}`, hint, { cause: error })
   }

@@ -19,7 +19,17 @@ export interface CliIo {
   readonly stdin: Readable
   readonly env: Readonly<Record<string, string | undefined>>
   readonly cwd: string
+  /**
+   * Stands for Ctrl-C: aborting it stops the running save or load as SIGINT does. When absent,
+   * a command that can be stopped listens to the process's SIGINT while it runs.
+   */
+  readonly interrupt?: AbortSignal | undefined
+  /** The progress line's timing (tests draw at once: `{ delayMs: 0, intervalMs: 0 }`). */
+  readonly progressTiming?: { readonly delayMs?: number; readonly intervalMs?: number } | undefined
 }
+
+/** The reason of a Ctrl-C abort: the error messages end with it. */
+export const INTERRUPTED = 'interrupted (Ctrl-C)'
 
 /** The embedded database's directory when neither --url, DATABASE_URL nor PG* names a server. */
 export const DEFAULT_DATA_DIR = '.cheap-data'
@@ -162,7 +172,40 @@ export class CommandContext {
     this.global = global
     // On a terminal only: quiet when piped, and never mixed into --json output.
     const enabled = io.stdout.isTTY === true && io.stderr.isTTY === true && !global.json
-    this.progress = new Progress({ stream: io.stderr, enabled })
+    this.progress = new Progress({ stream: io.stderr, enabled, ...io.progressTiming })
+  }
+
+  #interrupt: { controller: AbortController; stop: () => void } | undefined
+
+  /**
+   * Aborted by Ctrl-C (SIGINT) or `io.interrupt`: for the saves and loads a command runs. Only a
+   * command that asks for it listens to SIGINT (until it ends, {@link close}); the others keep
+   * Node's default, which ends the process. A second Ctrl-C ends the process at once.
+   */
+  get signal(): AbortSignal {
+    if (this.io.interrupt !== undefined) return this.io.interrupt
+    if (this.#interrupt === undefined) {
+      const controller = new AbortController()
+      const onSigint = (): void => {
+        if (!controller.signal.aborted) {
+          controller.abort(new Error(INTERRUPTED))
+          return
+        }
+        // The second Ctrl-C: Node's default (the process ends with 130).
+        process.removeListener('SIGINT', onSigint)
+        process.kill(process.pid, 'SIGINT')
+      }
+      process.on('SIGINT', onSigint)
+      this.#interrupt = { controller, stop: () => process.removeListener('SIGINT', onSigint) }
+    }
+    return this.#interrupt.controller.signal
+  }
+
+  /** Ends the command: the progress line is erased, SIGINT is Node's again. */
+  close(): void {
+    this.progress.done()
+    this.#interrupt?.stop()
+    this.#interrupt = undefined
   }
 
   /** A line of the command's result on stdout. */

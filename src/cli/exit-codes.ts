@@ -17,6 +17,11 @@ export const EXIT = {
   NOT_FOUND: 6,
   /** The CHEAP schema is missing, incomplete or of another version. */
   SCHEMA: 7,
+  /**
+   * Interrupted (Ctrl-C, SIGINT) or aborted: the running transaction was rolled back. 128 + 2,
+   * what a shell reports for a process SIGINT ended.
+   */
+  INTERRUPTED: 130,
 } as const
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
@@ -30,6 +35,7 @@ const BY_CODE: Readonly<Record<CheapErrorCode, ExitCode>> = {
   CONNECTION: EXIT.CONNECTION,
   TIMEOUT: EXIT.CONNECTION,
   RESOURCE: EXIT.CONNECTION,
+  ABORTED: EXIT.INTERRUPTED,
 }
 
 /** The rows of the exit-code table, for `cheap --help`. */
@@ -45,6 +51,7 @@ export const EXIT_CODE_HELP: readonly (readonly [ExitCode, string])[] = [
   ],
   [EXIT.NOT_FOUND, 'no such catalog, or no such input file'],
   [EXIT.SCHEMA, 'the CHEAP schema is missing or of another version (cheap schema create)'],
+  [EXIT.INTERRUPTED, 'interrupted (Ctrl-C): the running save or load was rolled back'],
 ]
 
 /**

@@ -4,6 +4,7 @@ import type { CommandContext } from './context.ts'
 import { openDatabase } from './database.ts'
 import { CliError, EXIT } from './exit-codes.ts'
 import { checkCatalogId } from './catalog-id.ts'
+import { rowsPhase } from './progress.ts'
 
 export interface StoredCatalog {
   readonly catalog: Catalog
@@ -20,9 +21,14 @@ export async function loadStoredCatalog(ctx: CommandContext, id: string): Promis
   const catalogId = checkCatalogId(id)
   const db = await openDatabase(ctx, 'embedded')
   try {
-    ctx.progress.phase(`loading catalog ${catalogId}`)
+    const label = `loading catalog ${catalogId}`
+    ctx.progress.phase(label)
     const dao = new PostgresDao(db.adapter)
-    const catalog = await dao.loadCatalog(catalogId)
+    // Ctrl-C stops the load (exit 130); rows read so far drive the progress line.
+    const catalog = await dao.loadCatalog(catalogId, {
+      signal: ctx.signal,
+      onProgress: rowsPhase(ctx.progress, label),
+    })
     // The revision the load read, not a second query that a concurrent save could move on.
     const revision = catalog === null ? undefined : dao.revisionOf(catalog)
     if (catalog === null || revision === undefined) throw notFound(catalogId, db.adapter.target)

@@ -22,6 +22,8 @@ export interface PhaseAmount {
   readonly total?: number | undefined
   /** How to print the amounts (default: counts with thousands separators). */
   readonly format?: (n: number) => string
+  /** Printed after the amounts, e.g. `rows`: `1,200 / 5,000 rows`. */
+  readonly unit?: string
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
@@ -114,6 +116,7 @@ export class Progress {
       } else {
         middle = ` ${format(amount.done)}`
       }
+      if (amount.unit !== undefined) middle += ` ${amount.unit}`
     }
     const line = `${frame} ${this.#text}${middle}  ${elapsed.toFixed(1)} s`
     // A terminal of unknown size (0 columns, e.g. under script(1)) gets 100.
@@ -132,6 +135,27 @@ export class Progress {
     this.#stream.write(`\r\x1b[2K${this.render()}`)
     this.#drawn = true
   }
+}
+
+/**
+ * An `onProgress` for a save or a load (`CatalogProgress`) that draws `label` with the rows done,
+ * and a bar once the total is known.
+ */
+export function rowsPhase(
+  progress: Progress,
+  label: string,
+): (event: { readonly rowsDone: number; readonly rowsTotal?: number }) => void {
+  return (event) =>
+    progress.phase(label, { done: event.rowsDone, total: event.rowsTotal, unit: 'rows' })
+}
+
+/** An `onProgress` for a JSON read (`JsonReadProgress`): a bar over the document's bytes. */
+export function bytesPhase(
+  progress: Progress,
+  label: string,
+): (event: { readonly bytesDone: number; readonly bytesTotal: number }) => void {
+  return (event) =>
+    progress.phase(label, { done: event.bytesDone, total: event.bytesTotal, format: formatBytes })
 }
 
 /** 1234567 → "1,234,567". */

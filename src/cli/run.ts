@@ -144,7 +144,7 @@ async function dispatch(args: readonly string[], io: CliIo, where: Where): Promi
   try {
     return (await command.run(ctx, input)) ?? EXIT.OK
   } finally {
-    ctx.progress.done()
+    ctx.close()
   }
 }
 
@@ -193,6 +193,7 @@ const CODE_NAMES: Readonly<Record<ExitCode, string>> = {
   5: 'CONNECTION',
   6: 'NOT_FOUND',
   7: 'SCHEMA_MISMATCH',
+  130: 'ABORTED',
 }
 
 /**

@@ -11,7 +11,8 @@ import { openOutput } from './cmd-export.ts'
 import type { CommandContext } from './context.ts'
 import { openDatabase } from './database.ts'
 import { CliError, EXIT } from './exit-codes.ts'
-import { formatBytes } from './progress.ts'
+import { isCheapError } from '../errors.ts'
+import { formatBytes, rowsPhase } from './progress.ts'
 import { packageInfo } from './package-info.ts'
 
 /** The name of a backup's manifest in its directory. */
@@ -104,8 +105,12 @@ export async function exportAll(
     for (const [index, summary] of summaries.entries()) {
       const id = summary.catalogId
       const step = `${index + 1}/${summaries.length}`
-      ctx.progress.phase(`catalog ${step}: loading ${id}`)
-      const catalog = await dao.loadCatalog(id)
+      const loading = `catalog ${step}: loading ${id}`
+      ctx.progress.phase(loading)
+      const catalog = await dao.loadCatalog(id, {
+        signal: ctx.signal,
+        onProgress: rowsPhase(ctx.progress, loading),
+      })
       const revision = await dao.catalogRevision(id)
       // Deleted since the listing: not part of the backup.
       if (catalog === null || revision === null) continue
@@ -404,9 +409,26 @@ export async function importDirectory(
       if (revision !== undefined && same.has(id)) {
         result = { revision, rowsWritten: 0, mode: 'incremental', unchanged: true }
       } else {
-        ctx.progress.phase(`catalog ${index + 1}/${total}: saving ${id}`)
+        const saving = `catalog ${index + 1}/${total}: saving ${id}`
+        ctx.progress.phase(saving)
         const expiresAt = entry.expiresAt === null ? null : new Date(entry.expiresAt)
-        result = await dao.saveCatalog(catalog, { force, expiresAt })
+        try {
+          result = await dao.saveCatalog(catalog, {
+            force,
+            expiresAt,
+            signal: ctx.signal,
+            onProgress: rowsPhase(ctx.progress, saving),
+          })
+        } catch (error) {
+          // Each catalog is its own transaction: say which ones stay imported.
+          if (!isCheapError(error, 'ABORTED') || index === 0) throw error
+          throw new CliError(
+            EXIT.INTERRUPTED,
+            `${error.message}; the ${index} catalog(s) before it in ${MANIFEST} stay imported`,
+            undefined,
+            { cause: error },
+          )
+        }
       }
       ctx.progress.phase(`catalog ${index + 1}/${total}: verifying ${id}`)
       const loaded = await dao.loadCatalog(id)

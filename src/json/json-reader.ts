@@ -19,9 +19,9 @@ import { createCatalog, type Catalog } from '../model/catalog.ts'
 import { isEntityId } from '../model/entity.ts'
 import type { Hierarchy } from '../model/hierarchy/index.ts'
 import { isUriReference } from '../model/values/uri-text.ts'
-import { CheapValidationError } from '../errors.ts'
+import { CheapValidationError, checkAbortOptions, throwIfAborted } from '../errors.ts'
 import { readAspectDef } from './read-aspect-def.ts'
-import { decodeJsonBytes } from './utf8.ts'
+import { decodeJsonBytes, utf8Length } from './utf8.ts'
 import { ReadContext, quoteShort, type Deferred } from './read-context.ts'
 import { readHierarchy } from './read-hierarchy.ts'
 
@@ -37,6 +37,34 @@ const KEYS = [
 const SPECIES_NAMES = Object.keys(CATALOG_SPECIES)
   .map((s) => s.toLowerCase())
   .join(', ')
+
+/** How far {@link catalogFromJson} got, in UTF-8 bytes of the document. */
+export interface JsonReadProgress {
+  readonly phase: 'parse'
+  /** Bytes parsed so far; never goes back; equal to `bytesTotal` at the last event. */
+  readonly bytesDone: number
+  /** The document's size in UTF-8 bytes (its `byteLength` when bytes were given). */
+  readonly bytesTotal: number
+}
+
+export interface JsonReadOptions {
+  /**
+   * Stops the read with a `CheapAbortError` (code `ABORTED`, `cause`: `signal.reason`). The read
+   * is synchronous: the signal is checked before it starts and at every progress step, so it sees
+   * an abort made before the call or from `onProgress`; a timer or an event handler cannot run
+   * while it parses (read in a worker to cancel from outside).
+   */
+  readonly signal?: AbortSignal
+  /**
+   * Called synchronously every 256 KiB or so of the document, and once at its end. A document
+   * that lists its hierarchies before its AspectDefs reads the hierarchies again at the end: the
+   * last event comes after that. What it throws ends the read and is the call's error.
+   */
+  readonly onProgress?: (event: JsonReadProgress) => void
+}
+
+/** Characters between two progress events. */
+const PROGRESS_STEP = 1 << 18
 
 interface Header {
   globalId?: string
@@ -58,8 +86,20 @@ interface Header {
  * const catalog = catalogFromJson(fs.readFileSync('catalog.json'))
  * catalog.aspects('person')?.get('10000000-0000-0000-0000-000000000001')?.get('age') // 30n
  * ```
+ *
+ * `options.onProgress` reports the bytes parsed, `options.signal` stops the read
+ * ({@link JsonReadOptions}).
  */
-export function catalogFromJson(json: string | Uint8Array): Catalog {
+export function catalogFromJson(json: string | Uint8Array, options: JsonReadOptions = {}): Catalog {
+  if (typeof options !== 'object' || options === null) {
+    throw new CheapValidationError(
+      `catalogFromJson: options must be an object, got ${options === null ? 'null' : typeof options}`,
+      { reason: 'INVALID_ARGUMENT' },
+    )
+  }
+  checkAbortOptions('catalogFromJson', options)
+  throwIfAborted(options.signal, 'reading catalog JSON')
+
   const text = json instanceof Uint8Array ? decodeJsonBytes(json) : json
   if (typeof text !== 'string') {
     throw new CheapValidationError(
@@ -70,6 +110,7 @@ export function catalogFromJson(json: string | Uint8Array): Catalog {
     )
   }
   const ctx: ReadContext = new ReadContext(text)
+  const finish = watchProgress(ctx, json, text, options)
   const header: Header = {}
   let defs: Map<string, AspectDef> | undefined
   let hierarchies: Hierarchy[] | undefined
@@ -132,7 +173,35 @@ export function catalogFromJson(json: string | Uint8Array): Catalog {
   for (const def of allDefs.values()) {
     if (catalog.aspectDef(def.name) === undefined) catalog.extend(def)
   }
+  finish()
   return catalog
+}
+
+/**
+ * Hooks the progress reports and abort checks into the read; returns the last report. Byte
+ * offsets are counted as the text goes (UTF-8 lengths of the stretches between reports), so a
+ * read without `onProgress` pays nothing.
+ */
+function watchProgress(
+  ctx: ReadContext,
+  json: string | Uint8Array,
+  text: string,
+  { signal, onProgress }: JsonReadOptions,
+): () => void {
+  if (signal === undefined && onProgress === undefined) return () => undefined
+  const bytesTotal = json instanceof Uint8Array ? json.byteLength : utf8Length(text)
+  let chars = 0
+  let bytes = 0
+  const report = (bytesDone: number): void => {
+    onProgress?.({ phase: 'parse', bytesDone, bytesTotal })
+    throwIfAborted(signal, 'reading catalog JSON')
+  }
+  ctx.watch(PROGRESS_STEP, (offset) => {
+    bytes += utf8Length(text, chars, offset)
+    chars = offset
+    report(Math.min(bytes, bytesTotal))
+  })
+  return () => report(bytesTotal)
 }
 
 function readHeaderField(ctx: ReadContext, header: Header, key: string): void {

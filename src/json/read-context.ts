@@ -25,6 +25,10 @@ export class ReadContext {
   #parser: JsonPullParser
   /** The event last returned by {@link next}. */
   event: JsonEvent = 'end'
+  /** Called when parsing passes `#nextReport` (a text offset); see {@link watch}. */
+  #watcher: ((offset: number) => void) | undefined
+  #step = 0
+  #nextReport = Number.POSITIVE_INFINITY
 
   constructor(text: string) {
     this.text = text
@@ -37,7 +41,25 @@ export class ReadContext {
 
   next(): JsonEvent {
     this.event = this.#parser.next()
+    if (this.#parser.tokenStart >= this.#nextReport) this.#report()
     return this.event
+  }
+
+  /**
+   * Calls `watcher` with the text offset each time parsing gets `step` characters further than
+   * the last call (offsets only grow: a deferred value read again reports nothing new). It may
+   * throw, which ends the read.
+   */
+  watch(step: number, watcher: (offset: number) => void): void {
+    this.#watcher = watcher
+    this.#step = step
+    this.#nextReport = step
+  }
+
+  #report(): void {
+    const offset = this.#parser.tokenStart
+    this.#nextReport = offset + this.#step
+    this.#watcher?.(offset)
   }
 
   /** Throws a validation error located at the current path (plus `extra` segments). */

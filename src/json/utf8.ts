@@ -62,3 +62,22 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   }
   return -1
 }
+
+/** The UTF-8 length of `text` from `start` to `end` (UTF-16 offsets), without encoding it. */
+export function utf8Length(text: string, start = 0, end = text.length): number {
+  let n = 0
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
+      // A surrogate pair: 4 bytes for both halves.
+      const d = text.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4
+        i++
+      } else n += 3
+    } else n += 3
+  }
+  return n
+}

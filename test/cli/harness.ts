@@ -32,6 +32,12 @@ export interface CliOptions {
   readonly terminal?: boolean
   /** cheapInProcess only: stdout and stderr claim to be terminals (the progress line shows). */
   readonly terminalOutput?: boolean
+  /** cheapInProcess only: the progress line draws at once and at every update. */
+  readonly drawAtOnce?: boolean
+  /** cheapInProcess only: stands for Ctrl-C (`CliIo.interrupt`). */
+  readonly interrupt?: AbortSignal
+  /** cheapInProcess only: sees every write to stderr as it happens (e.g. to press Ctrl-C). */
+  readonly onStderr?: (text: string) => void
 }
 
 /**
@@ -121,10 +127,18 @@ export async function cheapInProcess(
   if (options.terminal === true) Object.assign(stdin, { isTTY: true })
   const code = await runCli(args, {
     stdout: { write: (text: string) => (stdout += text), isTTY: options.terminalOutput === true },
-    stderr: { write: (text: string) => (stderr += text), isTTY: options.terminalOutput === true },
+    stderr: {
+      write: (text: string) => {
+        stderr += text
+        options.onStderr?.(text)
+      },
+      isTTY: options.terminalOutput === true,
+    },
     stdin,
     env,
     cwd: options.cwd,
+    interrupt: options.interrupt,
+    progressTiming: options.drawAtOnce === true ? { delayMs: 0, intervalMs: 0 } : undefined,
   })
   return { code, stdout, stderr }
 }

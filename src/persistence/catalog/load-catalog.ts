@@ -19,6 +19,7 @@ import {
 } from '../store/def-versions.ts'
 import { readMappings, type DedicatedTable } from '../store/dedicated/table.ts'
 import { readOnlySnapshot } from '../store/catalog-lock.ts'
+import type { CallProgress } from './progress.ts'
 
 type Trx = Transaction<CheapDatabase>
 
@@ -35,13 +36,17 @@ export type TreeRow = Pick<
 /**
  * Loads a catalog in one read-only REPEATABLE READ transaction (a consistent snapshot), reading
  * each table once for the whole catalog, never once per aspect, and rebuilds it exactly.
+ * `progress` hears of each table read and may stop the load between statements.
  */
 export async function loadCatalog(
   db: Kysely<CheapDatabase>,
   catalogId: string,
   cache: DefVersionCache,
+  progress?: CallProgress,
 ): Promise<LoadedCatalog | null> {
   return readOnlySnapshot(db, async (trx) => {
+    // Run again on a retry (a snapshot that met a replaced table): counts start over.
+    progress?.restart()
     const row = await trx
       .selectFrom('catalog')
       .select(['catalog_id', 'species', 'uri', 'upstream_catalog_id', 'version_number', 'revision'])
@@ -49,6 +54,7 @@ export async function loadCatalog(
       .where(notExpired())
       .executeTakeFirst()
     if (row === undefined) return null
+    progress?.rows('catalog', 1)
     const hierarchies = await trx
       .selectFrom('hierarchy as h')
       .leftJoin('catalog_aspect_def as p', (join) =>
@@ -69,11 +75,13 @@ export async function loadCatalog(
       .where('h.catalog_id', '=', catalogId)
       .orderBy('h.position')
       .execute()
+    progress?.rows('hierarchy', hierarchies.length)
     const pins = pinsOf(hierarchies)
     const versions = await loadVersions(trx, pins, cache)
+    await progress?.between()
     const pinned = new Map(pins.map((p) => [p.defId, versionIn(versions, p.defId, p.version)]))
-    const aspects = await loadAspects(trx, catalogId, pinned)
-    const contents = await loadContents(trx, catalogId, hierarchies)
+    const aspects = await loadAspects(trx, catalogId, pinned, progress)
+    const contents = await loadContents(trx, catalogId, hierarchies, progress)
     return buildCatalog(row, hierarchies, pinned, aspects, contents)
   })
 }
@@ -169,6 +177,7 @@ async function loadAspects(
   trx: Trx,
   catalogId: string,
   pinned: ReadonlyMap<string, StoredVersion>,
+  progress: CallProgress | undefined,
 ): Promise<Map<string, { def: AspectDef; aspects: Aspect[] }>> {
   const out = new Map<string, { def: AspectDef; aspects: Aspect[] }>()
   if (pinned.size === 0) return out
@@ -179,6 +188,7 @@ async function loadAspects(
     .orderBy('aspect_def_id')
     .orderBy('map_order')
     .execute()
+  progress?.rows('aspect', rows.length)
   if (rows.length === 0) return out
   const assembler = new AspectAssembler()
   for (const r of rows) {
@@ -186,6 +196,7 @@ async function loadAspects(
     if (version !== undefined)
       assembler.register(Number(r.aspect_id), version, r.entity_id as EntityId)
   }
+  await progress?.between()
   const mappings = await readMappings(trx, { defIds: [...pinned.keys()] })
   const storage = new Map<StoredVersion, DedicatedTable>()
   for (const version of pinned.values()) {
@@ -194,7 +205,7 @@ async function loadAspects(
     )
     if (m !== undefined) storage.set(version, m)
   }
-  await readAspectValues(trx, catalogId, pinned.values(), storage, assembler)
+  await readAspectValues(trx, catalogId, pinned.values(), storage, assembler, undefined, progress)
   const defs = new Map([...pinned].map(([defId, v]) => [defId, v.toAspectDef()]))
   for (const r of rows) {
     const def = defs.get(r.aspect_def_id)
@@ -213,6 +224,7 @@ async function loadContents(
   trx: Trx,
   catalogId: string,
   hierarchies: readonly { readonly hierarchy_type: string }[],
+  progress: CallProgress | undefined,
 ) {
   const has = (type: HierarchyTypeCode) => hierarchies.some((h) => h.hierarchy_type === type)
   const lists = new Map<number, EntityId[]>()
@@ -220,6 +232,7 @@ async function loadContents(
   const directories = new Map<number, [string, EntityId][]>()
   const trees = new Map<number, TreeRow[]>()
   if (has('EL')) {
+    await progress?.between()
     const rows = await trx
       .selectFrom('hierarchy_entity_list')
       .select(['hierarchy_id', 'entity_id'])
@@ -228,8 +241,10 @@ async function loadContents(
       .orderBy('list_order')
       .execute()
     for (const r of rows) group(lists, r.hierarchy_id, r.entity_id as EntityId)
+    progress?.rows('hierarchy_entity_list', rows.length)
   }
   if (has('ES')) {
+    await progress?.between()
     const rows = await trx
       .selectFrom('hierarchy_entity_set')
       .select(['hierarchy_id', 'entity_id'])
@@ -238,8 +253,10 @@ async function loadContents(
       .orderBy('set_order')
       .execute()
     for (const r of rows) group(sets, r.hierarchy_id, r.entity_id as EntityId)
+    progress?.rows('hierarchy_entity_set', rows.length)
   }
   if (has('ED')) {
+    await progress?.between()
     const rows = await trx
       .selectFrom('hierarchy_entity_directory')
       .select(['hierarchy_id', 'entity_key', 'entity_id'])
@@ -249,8 +266,10 @@ async function loadContents(
       .execute()
     for (const r of rows)
       group(directories, r.hierarchy_id, [r.entity_key, r.entity_id as EntityId])
+    progress?.rows('hierarchy_entity_directory', rows.length)
   }
   if (has('ET')) {
+    await progress?.between()
     const rows = await trx
       .selectFrom('hierarchy_entity_tree_node')
       .select(['hierarchy_id', 'node_id', 'parent_node_id', 'node_key', 'entity_id', 'is_leaf'])
@@ -259,6 +278,7 @@ async function loadContents(
       .orderBy('tree_order')
       .execute()
     for (const r of rows) group(trees, r.hierarchy_id, r)
+    progress?.rows('hierarchy_entity_tree_node', rows.length)
   }
   return { lists, sets, directories, trees }
 }

@@ -21,6 +21,7 @@ import {
   type LoadedCatalog,
   type TreeRow,
 } from './load-catalog.ts'
+import type { CallProgress } from './progress.ts'
 
 /**
  * A whole catalog in ONE statement: every table's rows of the catalog in one result (a
@@ -40,11 +41,15 @@ export async function loadSmallCatalog(
   catalogId: string,
   cache: DefVersionCache,
   maxRows: number | undefined,
+  progress?: CallProgress,
 ): Promise<LoadedCatalog | null | undefined> {
   const db = connection.db
   const limit = maxRows === undefined ? null : maxRows + 1
+  progress?.restart()
   const rows = await connection.prepared<WideRow>(LOAD_NAME, LOAD_TEXT, [catalogId, limit])
   if (maxRows !== undefined && rows.length > maxRows) return undefined
+  // One statement read every table: one event (a bulk load that follows starts over).
+  progress?.rows(undefined, rows.length)
   let catalogRow: CatalogRowRead | undefined
   const hierarchies: (HierarchyRowRead & { position: bigint })[] = []
   const aspectRows: WideRow[] = []

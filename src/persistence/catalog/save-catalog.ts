@@ -13,7 +13,7 @@ import {
   replaceAspectValues,
   writeAspectValues,
 } from '../store/aspect-store.ts'
-import type { AspectSlice } from '../store/aspect-values.ts'
+import { countRows, type AspectSlice } from '../store/aspect-values.ts'
 import { writeRows } from '../store/bulk-write.ts'
 import { CATALOG_ASPECT_DEF, HIERARCHY } from './catalog-targets.ts'
 import { wholeRows, writeWhole, type WholeRows } from './save-small.ts'
@@ -29,15 +29,27 @@ import {
 import { checkPinsLocked, lockCatalogDefs, retryOnPinsChanged } from '../store/catalog-lock.ts'
 import { dedicatedTablesOf, type DedicatedTable } from '../store/dedicated/table.ts'
 import { deleteUnreferencedEntities } from '../store/entity-gc.ts'
-import { CONTENT_TABLES, ENTITY, entitiesOf, writeContents } from '../store/hierarchy-rows.ts'
+import {
+  CONTENT_TABLES,
+  ENTITY,
+  entitiesOf,
+  nodesOf,
+  writeContents,
+} from '../store/hierarchy-rows.ts'
 import { getCatalogState } from './catalog-state.ts'
 import { expiryChange, expiryValue, notExpired, type ExpiryOptions } from '../store/expiry.ts'
+import { CallProgress, type CatalogCallOptions } from './progress.ts'
 import { fullPlan, incrementalPlan, isEmptyPlan, validatePlan, type SavePlan } from './save-plan.ts'
 
 type Db = Kysely<CheapDatabase>
 type Trx = Transaction<CheapDatabase>
 
-export interface SaveCatalogOptions extends ExpiryOptions {
+/**
+ * The options of `saveCatalog`. With `signal` and `onProgress` ({@link CatalogCallOptions}): a
+ * save reports `phase: 'write'` events with `rowsTotal` from its first event on (the rows it
+ * planned; an incremental re-save learns it at its last event), and an abort rolls it back.
+ */
+export interface SaveCatalogOptions extends ExpiryOptions, CatalogCallOptions {
   /** Overwrite whatever is stored, whatever its revision. */
   readonly force?: boolean
   /**
@@ -95,6 +107,12 @@ export async function saveCatalog(
 ): Promise<SaveCatalogResult> {
   const state = getCatalogState(catalog, ctx.databaseKey)
   // Everything that can be checked is checked before the first statement.
+  const progress = new CallProgress(
+    'write',
+    catalog.globalId,
+    `saving catalog ${catalog.globalId}`,
+    options,
+  )
   const expiry = expiryChange(options, 'saveCatalog')
   let plan = state === undefined ? fullPlan(catalog, 'insert') : incrementalPlan(catalog, state)
   validatePlan(plan)
@@ -104,12 +122,15 @@ export async function saveCatalog(
     options.force !== true &&
     expiry.kind === 'keep'
   ) {
+    await progress.between()
     const stored = await revisionOf(ctx.db, catalog.globalId)
     const expected = options.expectedRevision ?? state.revision
     if (stored !== expected) throw staleError(catalog, stored, expected)
+    progress.finish(0)
     return { revision: state.revision, mode: 'incremental', rowsWritten: 0, unchanged: true }
   }
   return retryOnPinsChanged(catalog.globalId, () => {
+    progress.restart()
     // The small path's rows, built once per attempt (ids are allocated from 1 for a new catalog):
     // a rerun must not reuse rows built from def versions its rolled-back attempt stored.
     let small: { rows: WholeRows; from: { aspect: number; hierarchy: number } } | undefined
@@ -135,6 +156,7 @@ export async function saveCatalog(
         catalog.globalId,
         defs.map((d) => d.name),
       )
+      await progress.between()
       const resolved = await resolveDefs(trx, defs, ctx.versions)
       const versionOf = (def: AspectDef): StoredVersion =>
         (resolved.get(def) as { stored: StoredVersion }).stored
@@ -147,6 +169,9 @@ export async function saveCatalog(
         // exists, which the checks below then handle exactly as without this attempt.
         const rows = smallRows(versionOf, 1, 1)
         if (rows !== undefined) {
+          // The first event, which may abort: before the statement.
+          progress.start(rows.count)
+          await progress.between()
           const outcome = await writeWhole(
             ctx,
             'insert',
@@ -160,11 +185,14 @@ export async function saveCatalog(
             },
             rows,
           )
-          if (outcome === 'written')
+          if (outcome === 'written') {
+            progress.finish(rows.count)
             return { revision: 1n, mode: 'insert', rowsWritten: rows.count, unchanged: false }
+          }
           mapped = outcome === 'mapped'
         }
       }
+      await progress.between()
       let locked = await trx
         .selectFrom('catalog')
         .select(['revision', 'next_aspect_id', 'next_hierarchy_id', notExpired().as('live')])
@@ -191,7 +219,9 @@ export async function saveCatalog(
         const firstHierarchy = locked === undefined ? 1 : locked.next_hierarchy_id
         const rows = smallRows(versionOf, firstAspect, firstHierarchy)
         if (rows !== undefined) {
+          progress.start(rows.count)
           if (locked !== undefined) await deleteContents(trx, catalog.globalId)
+          await progress.between()
           const outcome = await writeWhole(
             ctx,
             locked === undefined ? 'insert' : 'update',
@@ -206,13 +236,16 @@ export async function saveCatalog(
             rows,
           )
           if (outcome === 'exists') throw storedMeanwhile(catalog)
-          if (outcome === 'written')
+          if (outcome === 'written') {
+            progress.finish(rows.count)
             return { revision, mode: plan.mode, rowsWritten: rows.count, unchanged: false }
+          }
           // A dedicated table: nothing was written, the bulk path below writes everything.
         }
       }
-      const writer = new PlanWriter(trx, ctx.copyIn, catalog, plan, versionOf)
+      const writer = new PlanWriter(trx, ctx.copyIn, catalog, plan, versionOf, progress)
       const written = await writer.write(revision, locked)
+      await progress.between()
       if (expiry.kind !== 'keep') {
         await trx
           .updateTable('catalog')
@@ -229,6 +262,8 @@ export async function saveCatalog(
           rows_written: BigInt(written),
         })
         .execute()
+      // The last event, inside the transaction: a throw from it still rolls the save back.
+      progress.finish(written)
       return { revision, mode: plan.mode, rowsWritten: written, unchanged: false }
     })
   })
@@ -324,6 +359,7 @@ class PlanWriter {
   readonly #catalog: Catalog
   readonly #plan: SavePlan
   readonly #versionOf: (def: AspectDef) => StoredVersion
+  readonly #progress: CallProgress
   readonly #id: string
   #nextAspectId = 1
   #nextHierarchyId = 1
@@ -337,12 +373,14 @@ class PlanWriter {
     catalog: Catalog,
     plan: SavePlan,
     versionOf: (def: AspectDef) => StoredVersion,
+    progress: CallProgress,
   ) {
     this.#trx = trx
     this.#copyIn = copyIn
     this.#catalog = catalog
     this.#plan = plan
     this.#versionOf = versionOf
+    this.#progress = progress
     this.#id = catalog.globalId
   }
 
@@ -351,8 +389,11 @@ class PlanWriter {
     locked: { next_aspect_id: bigint; next_hierarchy_id: number } | undefined,
   ): Promise<number> {
     const plan = this.#plan
+    const progress = this.#progress
     const isNew = locked === undefined
+    await progress.between()
     if (plan.mode === 'full') await this.#deleteContents()
+    await progress.between()
     const existing: StoredHierarchies =
       plan.mode === 'incremental' ? await this.#storedHierarchies() : new Map()
     for (const [name, row] of existing) this.#hierarchyIds.set(name, row.hierarchy_id)
@@ -364,22 +405,62 @@ class PlanWriter {
     const newHierarchies = plan.rewrite.filter((h) => !this.#hierarchyIds.has(h.name)).length
     this.#nextAspectId = isNew ? 1 : Number(locked.next_aspect_id)
     this.#nextHierarchyId = isNew ? 1 : locked.next_hierarchy_id
-    await this.#writeCatalogRow(revision, isNew, aspectIds, newHierarchies)
-    if (plan.writeHeader) await this.#writeHeader(existing)
+    await progress.between()
     const storage = await dedicatedTablesOf(
       this.#trx,
       [...this.#catalog.aspectDefs()].map((d) => this.#versionOf(d)),
     )
-    await this.#writeEntities()
+    const entities = this.#entities()
+    // A whole write knows its rows now; an incremental one learns how many of its aspects are
+    // new (an aspect row) or replaced (values only) as it goes, and reports its total at the end.
+    progress.start(
+      plan.mode === 'incremental' ? undefined : this.#plannedRows(entities.size, storage),
+    )
+    await this.#writeCatalogRow(revision, isNew, aspectIds, newHierarchies)
+    progress.rows('catalog', 1)
+    if (plan.writeHeader) await this.#writeHeader(existing)
+    await this.#writeEntities(entities)
     for (const h of plan.rewrite) await this.#rewrite(h, existing.has(h.name), storage)
     let removed = false
     for (const p of plan.partial) {
       removed ||= p.removed.length > 0
       await this.#writePartial(p.map.aspectDef, p.changed, p.removed, storage)
     }
-    if (plan.mode === 'incremental' && (removed || plan.rewrite.some((h) => existing.has(h.name))))
+    if (
+      plan.mode === 'incremental' &&
+      (removed || plan.rewrite.some((h) => existing.has(h.name)))
+    ) {
+      await progress.between()
       await deleteUnreferencedEntities(this.#trx, this.#id)
+    }
     return this.#written
+  }
+
+  /**
+   * The rows a whole (insert or full) write sends, counted as the writers below send them: the
+   * catalog row, pins and hierarchies, entities, contents, aspects and their values.
+   */
+  #plannedRows(entities: number, storage: ReadonlyMap<StoredVersion, DedicatedTable>): number {
+    const c = this.#catalog
+    let rows = 1 + entities
+    if (this.#plan.writeHeader) rows += [...c.aspectDefs()].length + c.hierarchyCount
+    for (const h of this.#plan.rewrite) {
+      switch (h.type) {
+        case 'AM': {
+          const version = this.#versionOf(h.aspectDef)
+          const aspects = [...h.aspects()]
+          rows += aspects.length
+          rows += storage.has(version) ? aspects.length : countRows([{ version, aspects, ids: [] }])
+          break
+        }
+        case 'ET':
+          for (const _ of nodesOf(h.root)) rows++
+          break
+        default:
+          rows += h.size
+      }
+    }
+    return rows
   }
 
   /** Everything a full save replaces: hierarchies (cascading contents and aspects), pins, entities. */
@@ -475,6 +556,8 @@ class PlanWriter {
       this.#id,
       defs.map((d, i) => [d.globalId, i, this.#versionOf(d).version]),
       mode,
+      undefined,
+      this.#progress,
     )
     const rows: unknown[][] = []
     let position = 0
@@ -493,15 +576,30 @@ class PlanWriter {
         id,
       ])
     }
-    this.#written += await writeRows(this.#trx, HIERARCHY, this.#id, rows, mode)
+    const progress = this.#progress
+    this.#written += await writeRows(
+      this.#trx,
+      HIERARCHY,
+      this.#id,
+      rows,
+      mode,
+      undefined,
+      progress,
+    )
   }
 
-  /** The entities of everything written (existing ones are left as they are). */
-  async #writeEntities(): Promise<void> {
+  /** The entities of everything written. */
+  #entities(): Set<EntityId> {
     const plan = this.#plan
     const ids = new Set<EntityId>()
     for (const h of plan.rewrite) for (const id of entitiesOf(h)) ids.add(id)
     for (const p of plan.partial) for (const a of p.changed) ids.add(a.entityId)
+    return ids
+  }
+
+  /** Writes the entities of everything written (existing ones are left as they are). */
+  async #writeEntities(ids: ReadonlySet<EntityId>): Promise<void> {
+    const plan = this.#plan
     const mode = plan.mode === 'incremental' ? 'upsert-keep' : 'insert'
     this.#written += await writeRows(
       this.#trx,
@@ -512,6 +610,7 @@ class PlanWriter {
       })(),
       mode,
       this.#copyIn,
+      this.#progress,
     )
   }
 
@@ -521,6 +620,7 @@ class PlanWriter {
     storage: ReadonlyMap<StoredVersion, DedicatedTable>,
   ): Promise<void> {
     const hierarchyId = this.#hierarchyIds.get(h.name) as number
+    await this.#progress.between()
     if (h.type !== 'AM') {
       if (existed) {
         await this.#trx
@@ -536,6 +636,7 @@ class PlanWriter {
         hierarchyId,
         'insert',
         this.#copyIn,
+        this.#progress,
       )
       return
     }
@@ -567,6 +668,7 @@ class PlanWriter {
     storage: ReadonlyMap<StoredVersion, DedicatedTable>,
   ): Promise<void> {
     const trx = this.#trx
+    await this.#progress.between()
     if (removed.length > 0) {
       await trx
         .deleteFrom('aspect')
@@ -587,7 +689,8 @@ class PlanWriter {
     const existing = new Map(found.map((r) => [r.entity_id, Number(r.aspect_id)]))
     const replaced = changed.filter((a) => existing.has(a.entityId))
     const fresh = changed.filter((a) => !existing.has(a.entityId))
-    this.#written += await replaceAspectValues(
+    await this.#progress.between()
+    const replacedRows = await replaceAspectValues(
       trx,
       this.#id,
       [
@@ -599,6 +702,8 @@ class PlanWriter {
       ],
       storage,
     )
+    this.#written += replacedRows
+    this.#progress.rows('values', replacedRows)
     const first = this.#nextAspectId
     this.#nextAspectId += fresh.length
     const slice: AspectSlice = { version, aspects: fresh, ids: fresh.map((_, i) => first + i) }
@@ -619,6 +724,7 @@ class PlanWriter {
       aspectRows(slices, orders),
       mode,
       this.#copyIn,
+      this.#progress,
     )
     this.#written += await writeAspectValues(
       this.#trx,
@@ -627,6 +733,7 @@ class PlanWriter {
       storage,
       mode,
       this.#copyIn,
+      this.#progress,
     )
   }
 }

@@ -139,15 +139,27 @@ async function copyStream(
   // written to again. `await done` below then throws the server's error.
   done.catch(() => {})
   let buffer = ''
-  for (const line of lines) {
-    buffer += line
-    if (buffer.length >= BATCH_CHARS) {
-      if (failed) break
-      if (!stream.write(buffer)) {
-        await Promise.race([new Promise((resolve) => stream.once('drain', resolve)), done])
+  try {
+    for (const line of lines) {
+      buffer += line
+      if (buffer.length >= BATCH_CHARS) {
+        if (failed) break
+        if (!stream.write(buffer)) {
+          await Promise.race([new Promise((resolve) => stream.once('drain', resolve)), done])
+        }
+        buffer = ''
       }
-      buffer = ''
     }
+  } catch (error) {
+    // The lines stopped (the caller aborted, or building a line failed): CopyFail ends the COPY
+    // on the server, which leaves the connection usable for the rollback that follows. The
+    // server's answer to CopyFail is awaited (the next statement would otherwise meet a COPY in
+    // progress); the lines' error is what the caller sees.
+    if (!failed) {
+      stream.destroy(error instanceof Error ? error : new Error(String(error)))
+      await done.catch(() => undefined)
+    }
+    throw error
   }
   if (!failed) stream.end(buffer)
   await done

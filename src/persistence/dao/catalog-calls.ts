@@ -5,6 +5,7 @@ import type { CatalogSpecies } from '../../model/catalog-species.ts'
 import { checkUuid } from '../../model/entity.ts'
 import { loadCatalog as loadBulk } from '../catalog/load-catalog.ts'
 import { loadSmallCatalog } from '../catalog/load-small.ts'
+import { CallProgress, checkCallOptions, type LoadCatalogOptions } from '../catalog/progress.ts'
 import {
   saveCatalog as saveWhole,
   type SaveCatalogOptions,
@@ -35,6 +36,8 @@ export async function saveCatalog(
       { reason: 'INVALID_ARGUMENT' },
     )
   }
+  // Before the schema check: bad options or an aborted signal never reach the database.
+  checkCallOptions('saveCatalog', `saving catalog ${catalog.globalId}`, options)
   const result = await s.run(`saving catalog ${catalog.globalId}`, () =>
     // One held connection: Kysely statements and COPY share its transaction.
     s.withConnection((connection) =>
@@ -58,8 +61,14 @@ export async function saveCatalog(
   return result
 }
 
-export async function loadCatalog(s: DaoSession, catalogId: string): Promise<Catalog | null> {
+export async function loadCatalog(
+  s: DaoSession,
+  catalogId: string,
+  options: LoadCatalogOptions = {},
+): Promise<Catalog | null> {
   checkUuid('catalog id', catalogId)
+  checkCallOptions('loadCatalog', `loading catalog ${catalogId}`, options)
+  const progress = new CallProgress('read', catalogId, `loading catalog ${catalogId}`, options)
   const fresh = s.freshFor(catalogId)
   const loaded = await s.read(
     `loading catalog ${catalogId}`,
@@ -68,11 +77,11 @@ export async function loadCatalog(s: DaoSession, catalogId: string): Promise<Cat
       if (s.smallPath !== 'never') {
         const maxRows = s.smallPath === 'always' ? undefined : SMALL_LOAD_ROWS
         const small = await target.withConnection((connection) =>
-          loadSmallCatalog(connection, catalogId, s.versions, maxRows),
+          loadSmallCatalog(connection, catalogId, s.versions, maxRows, progress),
         )
         if (small !== undefined) return small
       }
-      return loadBulk(target.db, catalogId, s.versions)
+      return loadBulk(target.db, catalogId, s.versions, progress)
     },
     // A replica's "not stored" may be one it has not replayed yet: the primary confirms it.
     (l) => l !== null && fresh(l.revision),
@@ -82,6 +91,8 @@ export async function loadCatalog(s: DaoSession, catalogId: string): Promise<Cat
     s.goneIfSeen(catalogId)
     return null
   }
+  // The last event: every row read (a load learns its total only now).
+  progress.finish(progress.rowsDone)
   s.setState(loaded.catalog, loaded.revision)
   s.saw(catalogId, loaded.revision)
   return loaded.catalog

@@ -3,6 +3,7 @@ import type { AspectDef, AspectDefName } from '../../model/aspect-def.ts'
 import type { Catalog } from '../../model/catalog.ts'
 import type { EntityId } from '../../model/entity.ts'
 import type { AspectMap } from '../../model/hierarchy/aspect-map.ts'
+import type { LoadCatalogOptions } from '../catalog/progress.ts'
 import type { SaveCatalogOptions, SaveCatalogResult } from '../catalog/save-catalog.ts'
 import type { PostgresAdapter } from '../connection/adapter.ts'
 import type {
@@ -79,11 +80,32 @@ export interface CheapDao {
    * stored as a version of its name (docs/ASPECT-DEFS.md): a shape no stored version may become
    * is a `CheapConflictError` naming the def, the property and both hashes. A save of many rows
    * refreshes the planner's statistics of the tables it wrote, after the commit.
+   *
+   * `signal` stops the save between two statements (per table, per 10,000-row batch, per COPY
+   * chunk): it is rolled back and rejects with a `CheapAbortError` (code `ABORTED`, `cause`:
+   * `signal.reason`); an already aborted signal sends no statement. `onProgress` hears of every
+   * statement with `{ phase: 'write', table, rowsDone, rowsTotal }`; a throw from it rolls the save
+   * back and rejects the call with that error. In a transaction (`dao.transaction`), an abort
+   * undoes this call's savepoint; the caller decides about the rest.
+   *
+   * @example
+   * ```ts
+   * const controller = new AbortController()
+   * process.once('SIGINT', () => controller.abort())
+   * await dao.saveCatalog(catalog, {
+   *   signal: controller.signal,
+   *   onProgress: ({ rowsDone, rowsTotal }) => bar.update(rowsDone, rowsTotal),
+   * })
+   * ```
    */
   saveCatalog(catalog: Catalog, options?: SaveCatalogOptions): Promise<SaveCatalogResult>
 
-  /** Loads a catalog, or `null` when none is stored under `catalogId`. */
-  loadCatalog(catalogId: string): Promise<Catalog | null>
+  /**
+   * Loads a catalog, or `null` when none is stored under `catalogId`. `signal` and `onProgress`
+   * as for {@link saveCatalog}, with `phase: 'read'`: the rows read so far, table by table; the
+   * total is known only at the last event (counting first would cost a query per table).
+   */
+  loadCatalog(catalogId: string, options?: LoadCatalogOptions): Promise<Catalog | null>
 
   /**
    * The revision at which this database last loaded or saved `catalog` (the one a plain save

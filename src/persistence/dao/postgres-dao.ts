@@ -4,6 +4,7 @@ import type { Catalog } from '../../model/catalog.ts'
 import type { EntityId } from '../../model/entity.ts'
 import type { AspectMap } from '../../model/hierarchy/aspect-map.ts'
 import { getCatalogState } from '../catalog/catalog-state.ts'
+import type { LoadCatalogOptions } from '../catalog/progress.ts'
 import type { SaveCatalogOptions, SaveCatalogResult } from '../catalog/save-catalog.ts'
 import type { PostgresAdapter } from '../connection/adapter.ts'
 import type * as Defs from '../defs/aspect-defs.ts'
@@ -64,8 +65,8 @@ export class PostgresDao implements CheapDao {
   async saveCatalog(catalog: Catalog, options?: SaveCatalogOptions): Promise<SaveCatalogResult> {
     return catalogs.saveCatalog(this.#s, catalog, options)
   }
-  async loadCatalog(catalogId: string): Promise<Catalog | null> {
-    return catalogs.loadCatalog(this.#s, catalogId)
+  async loadCatalog(catalogId: string, options?: LoadCatalogOptions): Promise<Catalog | null> {
+    return catalogs.loadCatalog(this.#s, catalogId, options)
   }
   revisionOf(catalog: Catalog): bigint | undefined {
     return getCatalogState(catalog, this.#s.key)?.revision

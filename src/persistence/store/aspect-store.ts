@@ -16,6 +16,7 @@ import {
   writeRows,
   CHUNK_ROWS,
   type AnyWriteTarget,
+  type RowProgress,
   type WriteMode,
 } from './bulk-write.ts'
 import { CODECS, codecOf, VALUE_TABLE_NAMES } from './codecs/index.ts'
@@ -29,7 +30,8 @@ export const PROPERTY_LIST = target('property_list', ['aspect_id', 'property_id'
 
 function valueTarget(type: PropertyTypeCode): AnyWriteTarget {
   const key = ['aspect_id', 'property_id', 'value_index'] as const
-  if (type === 'BGF') return target('property_value_big_decimal', [...key, 'value', 'value_scale'], 3)
+  if (type === 'BGF')
+    return target('property_value_big_decimal', [...key, 'value', 'value_scale'], 3)
   if (type === 'DAT') return target('property_value_date_time', [...key, 'value', 'zone'], 3)
   return target(CODECS[type].table, [...key, 'value'], 3)
 }
@@ -62,23 +64,31 @@ export async function writeAspectValues(
   storage: ReadonlyMap<StoredVersion, DedicatedTable>,
   mode: Exclude<WriteMode, 'upsert-keep'>,
   copyIn?: CopyIn,
+  progress?: RowProgress,
 ): Promise<number> {
   let written = 0
   const generic: AspectSlice[] = []
   for (const slice of slices) {
     const table = storage.get(slice.version)
     if (table === undefined) generic.push(slice)
-    else written += await writeDedicated(db, table, slice, catalogId, mode)
+    else {
+      await progress?.between()
+      const sent = await writeDedicated(db, table, slice, catalogId, mode)
+      written += sent
+      progress?.rows(table.table, sent)
+    }
   }
   if (generic.length === 0) return written
   const types = new Set(generic.flatMap((s) => [...typesOf(s.version)]))
   if (generic.some((s) => s.version.properties.some((p) => p.def.isMultivalued))) {
-    written += await writeRows(db, PROPERTY_LIST, catalogId, listRows(generic), mode, copyIn)
+    const lists = listRows(generic)
+    written += await writeRows(db, PROPERTY_LIST, catalogId, lists, mode, copyIn, progress)
   }
   for (const type of VALUE_TYPES) {
     if (!types.has(type)) continue
     const t = VALUE_TARGETS.get(type) as AnyWriteTarget
-    written += await writeRows(db, t, catalogId, valueRows(generic, type), mode, copyIn)
+    const rows = valueRows(generic, type)
+    written += await writeRows(db, t, catalogId, rows, mode, copyIn, progress)
   }
   return written
 }
@@ -95,12 +105,16 @@ export async function readAspectValues(
   storage: ReadonlyMap<StoredVersion, DedicatedTable>,
   assembler: AspectAssembler,
   aspectIds?: readonly number[],
+  progress?: RowProgress,
 ): Promise<void> {
   const generic: StoredVersion[] = []
   for (const version of versions) {
     const table = storage.get(version)
     if (table === undefined) generic.push(version)
-    else await readDedicated(db, table, version, catalogId, assembler, aspectIds)
+    else {
+      await progress?.between()
+      await readDedicated(db, table, version, catalogId, assembler, aspectIds)
+    }
   }
   if (generic.length === 0) return
   const only = aspectIds?.map(String)
@@ -110,15 +124,18 @@ export async function readAspectValues(
       .select(['aspect_id', 'property_id', 'length'])
       .where('catalog_id', '=', catalogId)
     if (only !== undefined) lists = lists.where('aspect_id', '=', sql<bigint>`any(${only}::int8[])`)
-    for (const r of await lists.execute()) assembler.list(Number(r.aspect_id), r.property_id, r.length)
+    await progress?.between()
+    const rows = await lists.execute()
+    for (const r of rows) assembler.list(Number(r.aspect_id), r.property_id, r.length)
+    progress?.rows('property_list', rows.length)
   }
   const types = new Set(generic.flatMap((v) => [...typesOf(v)]))
   for (const type of VALUE_TYPES) {
     if (!types.has(type)) continue
     const codec = codecOf(type)
     const extra = codec.extra === undefined ? sql`null` : sql.id(codec.extra.column)
-    const filter =
-      only === undefined ? sql`` : sql`and aspect_id = any(${only}::int8[])`
+    const filter = only === undefined ? sql`` : sql`and aspect_id = any(${only}::int8[])`
+    await progress?.between()
     // One query shape for every value table: their key columns are the same (tables.ts), and the
     // extra column (zone, scale) exists only in two of them.
     const rows = await sql<{
@@ -133,6 +150,7 @@ export async function readAspectValues(
     for (const r of rows.rows) {
       assembler.value(Number(r.aspect_id), r.property_id, r.value_index, r.value, r.extra)
     }
+    progress?.rows(codec.table, rows.rows.length)
   }
 }
 
@@ -144,7 +162,8 @@ export async function clearValues(
   dedicated: DedicatedTable | undefined,
 ): Promise<void> {
   const ids = aspectIds.map(String)
-  const tables: string[] = dedicated === undefined ? ['property_list', ...VALUE_TABLE_NAMES] : [dedicated.table]
+  const tables: string[] =
+    dedicated === undefined ? ['property_list', ...VALUE_TABLE_NAMES] : [dedicated.table]
   const deletes = tables.map(
     (t, i) =>
       sql`${sql.raw(`d${i}`)} as (delete from ${sql.id(t)} where catalog_id = ${catalogId}::uuid and aspect_id = any(${ids}::int8[]))`,
@@ -186,7 +205,10 @@ export async function replaceAspectValues(
     const keys = w.target.columns.slice(0, w.target.keys)
     const types = keys.map((k) => (k === 'aspect_id' ? 'int8' : 'int4'))
     const keep = keys.map((_, k) => w.rows.map((r) => r[k]))
-    return sql`${sql.raw(`d${i}`)} as (delete from ${sql.id(w.target.table)} t where t.catalog_id = ${catalogId}::uuid and t.aspect_id = any(${ids}::int8[]) and not exists (select 1 from unnest(${sql.join(keep.map((column, k) => sql`${column}::${sql.raw(types[k] as string)}[]`))}) as k(${sql.join(keys.map((_, k) => sql.raw(`k${k}`)))}) where ${sql.join(keys.map((key, k) => sql`k.${sql.raw(`k${k}`)} = t.${sql.id(key)}`), sql` and `)}))`
+    return sql`${sql.raw(`d${i}`)} as (delete from ${sql.id(w.target.table)} t where t.catalog_id = ${catalogId}::uuid and t.aspect_id = any(${ids}::int8[]) and not exists (select 1 from unnest(${sql.join(keep.map((column, k) => sql`${column}::${sql.raw(types[k] as string)}[]`))}) as k(${sql.join(keys.map((_, k) => sql.raw(`k${k}`)))}) where ${sql.join(
+      keys.map((key, k) => sql`k.${sql.raw(`k${k}`)} = t.${sql.id(key)}`),
+      sql` and `,
+    )}))`
   })
   await sql`with ${sql.join(deletes)} select 1`.execute(db)
   const total = writes.reduce((n, w) => n + w.rows.length, 0)

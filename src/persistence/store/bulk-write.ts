@@ -68,6 +68,25 @@ export const COPY_MIN_ROWS = 2_000
 
 export type WriteMode = 'insert' | 'upsert' | 'upsert-keep'
 
+/**
+ * Where a long write or read reports the rows it sent or received, statement by statement (and
+ * COPY chunk by chunk). Either call may throw (the caller's signal was aborted, or its progress
+ * callback threw): the statement in flight is abandoned and the error rejects the work.
+ */
+export interface RowProgress {
+  /**
+   * Before a statement: throws when the work is to stop. Lets the event loop turn first (with a
+   * signal to watch), so that a signal handler (Ctrl-C) runs even when the database answers
+   * without any I/O in between (embedded PGlite runs in this thread).
+   */
+  between(): Promise<void>
+  /** `n` more rows of `table` were sent or read. */
+  rows(table: string, n: number): void
+}
+
+/** COPY lines between two progress reports (a COPY is one statement; this is its chunk). */
+export const COPY_REPORT_ROWS = 10_000
+
 /** Column-major rows of one statement. */
 type Columns = unknown[][]
 
@@ -86,7 +105,8 @@ function columnsOf(rows: readonly (readonly unknown[])[], width: number): Column
  * unnest(…)` in chunks. Rows are consumed as they come, so a large save never holds a second
  * copy of its catalog. With `upsert` an existing row is updated only when a value differs (so
  * audit triggers see no change for a rewrite of the same values); `upsert-keep` leaves existing
- * rows alone. Returns rows sent.
+ * rows alone. Returns rows sent. `progress` hears of every statement (and of every
+ * {@link COPY_REPORT_ROWS} lines of a COPY) and may stop the write between them.
  */
 export async function writeRows(
   db: Db,
@@ -95,6 +115,7 @@ export async function writeRows(
   rows: Iterable<readonly unknown[]>,
   mode: WriteMode,
   copyIn?: CopyIn,
+  progress?: RowProgress,
 ): Promise<number> {
   const width = target.columns.length
   const iterator = rows[Symbol.iterator]()
@@ -104,20 +125,31 @@ export async function writeRows(
     if (first.length >= COPY_MIN_ROWS) break
   }
   if (first.length === 0) return 0
+  await progress?.between()
   if (mode === 'insert' && copyIn !== undefined && first.length >= COPY_MIN_ROWS) {
     let sent = 0
+    let reported = 0
+    // A throw here (an abort) ends the COPY with CopyFail: the server discards what it got.
+    const report = (): void => {
+      if (progress === undefined || sent - reported < COPY_REPORT_ROWS) return
+      progress.rows(target.table, sent - reported)
+      reported = sent
+    }
     const lines = function* (): Generator<string> {
       for (const row of first) {
         sent++
         yield copyLine(catalogId, row, width)
+        report()
       }
       first = []
       for (let next = iterator.next(); !next.done; next = iterator.next()) {
         sent++
         yield copyLine(catalogId, next.value, width)
+        report()
       }
     }
     await copyIn(target.table, ['catalog_id', ...target.columns], lines())
+    progress?.rows(target.table, sent - reported)
     return sent
   }
   let sent = 0
@@ -132,8 +164,10 @@ export async function writeRows(
       chunk.push(next.value)
     }
     if (chunk.length === 0) break
+    await progress?.between()
     await insertStatement(target, catalogId, columnsOf(chunk, width), mode).execute(db)
     sent += chunk.length
+    progress?.rows(target.table, chunk.length)
   }
   return sent
 }

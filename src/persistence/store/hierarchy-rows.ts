@@ -4,7 +4,7 @@ import type { TreeNode } from '../../model/hierarchy/entity-tree.ts'
 import type { Hierarchy } from '../../model/hierarchy/index.ts'
 import type { CopyIn } from '../connection/held-connection.ts'
 import type { CheapDatabase } from '../schema/database.ts'
-import { target, writeRows, type WriteMode } from './bulk-write.ts'
+import { target, writeRows, type RowProgress, type WriteMode } from './bulk-write.ts'
 
 type Db = Kysely<CheapDatabase>
 
@@ -121,17 +121,18 @@ export async function writeContents(
   hierarchyId: number,
   mode: WriteMode,
   copyIn?: CopyIn,
+  progress?: RowProgress,
 ): Promise<number> {
   const rows = contentRows(hierarchy, hierarchyId)
   switch (hierarchy.type) {
     case 'EL':
-      return writeRows(db, ENTITY_LIST, catalogId, rows, mode, copyIn)
+      return writeRows(db, ENTITY_LIST, catalogId, rows, mode, copyIn, progress)
     case 'ES':
-      return writeRows(db, ENTITY_SET, catalogId, rows, mode, copyIn)
+      return writeRows(db, ENTITY_SET, catalogId, rows, mode, copyIn, progress)
     case 'ED':
-      return writeRows(db, ENTITY_DIRECTORY, catalogId, rows, mode, copyIn)
+      return writeRows(db, ENTITY_DIRECTORY, catalogId, rows, mode, copyIn, progress)
     case 'ET':
-      return writeRows(db, ENTITY_TREE_NODE, catalogId, rows, mode, copyIn)
+      return writeRows(db, ENTITY_TREE_NODE, catalogId, rows, mode, copyIn, progress)
   }
 }
 
