@@ -86,26 +86,27 @@ export async function loadCatalog(
   })
 }
 
-/** A stored catalog row as a load reads it. */
-export interface CatalogRowRead {
-  readonly catalog_id: string
-  readonly species: string
-  readonly uri: string | null
-  readonly upstream_catalog_id: string | null
-  readonly version_number: bigint
-  readonly revision: bigint
-}
+/** A stored catalog row as a load reads it: the manifest's columns (CheapRow), not a copy. */
+export type CatalogRowRead = Readonly<
+  Pick<
+    CheapRow<'catalog'>,
+    'catalog_id' | 'species' | 'uri' | 'upstream_catalog_id' | 'version_number' | 'revision'
+  >
+>
 
-/** A hierarchy row with its def pin, in position order. */
-export interface HierarchyRowRead {
-  readonly name: string
-  readonly hierarchy_type: string
-  readonly version_number: bigint
-  readonly aspect_def_id: string | null
-  readonly hierarchy_id: number
-  readonly version: number | null
-  readonly generation: string | null
-}
+/**
+ * A hierarchy row with its def pin (`version` of the left-joined catalog_aspect_def, null for a
+ * hierarchy that is no AspectMap) and the def's generation, in position order.
+ */
+export type HierarchyRowRead = Readonly<
+  Pick<
+    CheapRow<'hierarchy'>,
+    'name' | 'hierarchy_type' | 'version_number' | 'aspect_def_id' | 'hierarchy_id'
+  > & {
+    readonly version: CheapRow<'catalog_aspect_def'>['version'] | null
+    readonly generation: string | null
+  }
+>
 
 /** The contents of a catalog's non-AspectMap hierarchies, by hierarchy id, in order. */
 export interface ContentsRead {
