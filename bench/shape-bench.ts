@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks'
 import { sql, type Kysely } from 'kysely'
 import { DateTime } from 'luxon'
 import { Aspect } from '../src/model/aspect.ts'
-import type { Catalog } from '../src/model/catalog.ts'
+import { createCatalog, type Catalog } from '../src/model/catalog.ts'
 import type { AspectMap } from '../src/model/hierarchy/aspect-map.ts'
 import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
 import type { EmbeddedPglite } from '../src/persistence/connection/pglite-backend.ts'
@@ -258,6 +258,20 @@ async function sharedPglite(dataDir: string): Promise<SharedPglite> {
 }
 
 /**
+ * Stores the AspectDefs (and warms the connection) by saving an empty catalog that uses them,
+ * before either store's timed save: both then measure the catalog's data only.
+ */
+async function storeDefs(
+  adapter: PostgresAdapter,
+  maps: readonly AspectMap[],
+  ns: string,
+): Promise<void> {
+  const defsOnly = createCatalog({ species: 'SINK', uri: `https://example.com/${ns}/defs` })
+  for (const map of maps) defsOnly.extend(map.aspectDef)
+  await new PostgresDao(adapter).saveCatalog(defsOnly)
+}
+
+/**
  * Runs `work` on a fresh schema (audit columns as the shape says), then drops it. On PGlite the
  * schemas share one instance, one adapter at a time (`search_path` is the session's).
  */
@@ -300,6 +314,7 @@ async function measureShape(
     const maps = aspectMaps(catalog)
     const values = countValues(maps)
     const aspects = maps.reduce((n, m) => n + m.size, 0)
+    await storeDefs(adapter, maps, ns)
     const emptyBytes = await schemaBytes(db)
     progress('save')
     let started = performance.now()
@@ -335,6 +350,7 @@ async function measureShape(
       let k = 0
       for (const map of maps) await dao.mapAspectDef(map.aspectDef, { table: `bench_ded_${k++}` })
       const mapMs = performance.now() - started
+      await storeDefs(adapter, maps, ns)
       const before = await schemaBytes(db)
       started = performance.now()
       const saved = await dao.saveCatalog(catalog)
