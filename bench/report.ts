@@ -1,4 +1,6 @@
 import type { SizeResult } from './run-bench.ts'
+import type { ShapeResult } from './shape-bench.ts'
+import { SHAPE_SPECS } from './shapes.ts'
 import type { SmallCatalogResult } from './small-catalogs.ts'
 
 export interface RunInfo {
@@ -48,6 +50,54 @@ export function smallReport(results: readonly SmallCatalogResult[]): string {
     lines.push(
       `| ${r.backend} | ${r.path} | ${r.saveMs.p50} / ${r.saveMs.p95} | ${r.loadMs.p50} / ${r.loadMs.p95} | ${fmt(r.concurrent.savesPerSec)} | ${fmt(r.concurrent.loadsPerSec)} | ${r.newDaoFirstCallMs.p50} / ${r.newDaoFirstCallMs.p95} |`,
     )
+  }
+  return `${lines.join('\n')}\n`
+}
+
+const times = (n: number) => `${n}×`
+const ms = (n: number) => (n < 10 ? n.toFixed(1) : fmt(Math.round(n)))
+const bytes = (n: number | null) => (n === null ? '–' : `${n} B`)
+
+/**
+ * Issue #20's shapes: one row per shape and N, the library's save and load against the same
+ * run's COPY / unnest / SELECT of the same row count, the JSONB document store and the
+ * dedicated tables (`mapAspectDef`) beside it.
+ */
+export function shapesReport(results: readonly ShapeResult[]): string {
+  if (results.length === 0) return ''
+  const lines = [
+    '',
+    '## Shapes',
+    '',
+    "Each shape and N in its own schema (on PGlite: of one database), its AspectDefs stored beforehand (the save measures the catalog's data). Values are stored property values (a multivalued list's elements one each). save/COPY and load/SELECT compare rows per second with PostgreSQL's ceiling for the same row count in the same run (save/unnest on PGlite, which has no COPY; the baseline's rows are narrow int8 rows whatever the shape); the load runs in the benchmark's process with a new DAO. JSONB: one `jsonb` row per aspect with the same keys (aspects only, no hierarchies), written by COPY on a server and `unnest` on PGlite; ×JSONB is our save time over its. Dedicated: the same catalog after `mapAspectDef` of each of its AspectDefs; its save and load time over the generic tables'. B/value: growth of the schema's tables (`pg_total_relation_size`, with TOAST and indexes) over values.",
+    '',
+    '| shape | entities | stored rows | values | save ms | save values/s | save/COPY | save/unnest | load ms | load values/s | load/SELECT | save ×JSONB | JSONB save / load ms | dedicated save / load ms | dedicated save / generic | dedicated load / generic | B/value generic | B/value JSONB | B/value dedicated |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ]
+  for (const r of results) {
+    lines.push(
+      `| ${r.shape} | ${fmt(r.entities)} | ${fmt(r.storedRows)} | ${fmt(r.values)} | ${ms(r.saveMs)} | ${fmt(r.saveValuesPerSec)} | ${pct(r.ratios.saveVsCopy)} | ${pct(r.ratios.saveVsUnnest)} | ${ms(r.loadMs)} | ${fmt(r.loadValuesPerSec)} | ${pct(r.ratios.loadVsSelect)} | ${times(r.jsonb.saveFactor)} | ${ms(r.jsonb.saveMs)} / ${ms(r.jsonb.loadMs)} | ${ms(r.dedicated.saveMs)} / ${ms(r.dedicated.loadMs)} | ${times(r.dedicated.saveVsGeneric)} | ${times(r.dedicated.loadVsGeneric)} | ${bytes(r.bytesPerValue)} | ${bytes(r.jsonb.bytesPerValue)} | ${bytes(r.dedicated.bytesPerValue)} |`,
+    )
+  }
+  lines.push('')
+  const seen = new Set<string>()
+  for (const r of results) {
+    if (seen.has(r.shape)) continue
+    seen.add(r.shape)
+    lines.push(`- \`${r.shape}\`: ${SHAPE_SPECS[r.shape].description}.`)
+  }
+  const audit = results.filter((r) => r.audit)
+  if (audit.length > 0) {
+    lines.push(
+      '',
+      "Issue #20's targets (audit on, N = 100,000, server): save ≥ 60% of COPY, load ≥ 60% of SELECT, save within 8× of the JSONB store's:",
+      '',
+    )
+    for (const r of audit) {
+      lines.push(
+        `- N = ${fmt(r.entities)}: save ${pct(r.ratios.saveVsCopy)} of COPY (${pct(r.ratios.saveVsUnnest)} of unnest), load ${pct(r.ratios.loadVsSelect)} of SELECT, save ${times(r.jsonb.saveFactor)} the JSONB store's.`,
+      )
+    }
   }
   return `${lines.join('\n')}\n`
 }

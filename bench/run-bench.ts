@@ -50,7 +50,7 @@ export interface BenchOptions {
 }
 
 /** Counts stored property values (multivalued elements count one each). */
-function countValues(catalogAspects: Iterable<AspectMap>): number {
+export function countValues(catalogAspects: Iterable<AspectMap>): number {
   let n = 0
   for (const map of catalogAspects) {
     for (const aspect of map.aspects()) {

@@ -3,12 +3,16 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { currentRuntime } from '../src/cli/runtime.ts'
 import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
-import { markdownReport, smallReport, svgChart, type RunInfo } from './report.ts'
+import { markdownReport, shapesReport, smallReport, svgChart, type RunInfo } from './report.ts'
 import { runBench } from './run-bench.ts'
+import { runShapes, type ShapeResult } from './shape-bench.ts'
+import { parseShapes, SHAPES } from './shapes.ts'
 import { measureSmallCatalogs, type SmallCatalogResult } from './small-catalogs.ts'
 
 // npm run bench -- [--entities 1000,10000,100000] [--url postgres://…] [--samples 200] [--out bench/results]
 //                  [--small-catalogs 300] (0 skips issue #16's many-small-catalogs workload)
+//                  [--shapes all|none|sample,audit,strings,wide,manydefs,multivalued] (issue #20's
+//                  shapes with the JSONB and dedicated-table stores beside them; default none)
 const { values } = parseArgs({
   options: {
     entities: { type: 'string', default: '1000,10000,100000' },
@@ -16,6 +20,7 @@ const { values } = parseArgs({
     samples: { type: 'string', default: '200' },
     out: { type: 'string', default: join(import.meta.dirname, 'results') },
     'small-catalogs': { type: 'string', default: '300' },
+    shapes: { type: 'string', default: 'none' },
   },
 })
 const url =
@@ -23,6 +28,7 @@ const url =
 const sizes = values.entities.split(',').map((s) => Number(s.trim()))
 if (sizes.some((n) => !Number.isInteger(n) || n < 10))
   throw new Error(`--entities takes integers ≥ 10, got ${values.entities}`)
+const shapes = parseShapes(values.shapes)
 
 const probe =
   url === undefined
@@ -37,7 +43,11 @@ const info: RunInfo = {
   backend,
   serverVersion: health.serverVersion,
   runtime: runtime.label,
-  command: `npm run bench -- --entities ${sizes.join(',')}${url === undefined ? '' : ' --url <server>'}`,
+  command: `npm run bench -- --entities ${sizes.join(',')}${
+    shapes.length === 0
+      ? ''
+      : ` --shapes ${shapes.length === SHAPES.length ? 'all' : shapes.join(',')}`
+  }${url === undefined ? '' : ' --url <server>'}`,
 }
 console.log(
   `benchmark on ${backend} (${health.serverVersion}), ${runtime.label}, sizes ${sizes.join(', ')}`,
@@ -67,14 +77,31 @@ if (smallCount > 0) {
     for (const result of measured) small.push(result)
   }
 }
+// Issue #20's shapes, each with its JSONB and dedicated-table comparison stores.
+let shaped: ShapeResult[] = []
+if (shapes.length > 0) {
+  shaped = await runShapes({
+    url,
+    shapes,
+    sizes,
+    log: (line) => console.log(line),
+    onProgress: (label) => {
+      if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K… ${label}`)
+    },
+  })
+  if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K')
+}
 await mkdir(values.out, { recursive: true })
 // Node's results keep their historical name; other runtimes' sit beside them, named.
 const base = join(
   values.out,
   `${info.date}-${backend}${runtime.name === 'node' ? '' : `-${runtime.name}`}`,
 )
-await writeFile(`${base}.json`, `${JSON.stringify({ ...info, results, small }, null, 2)}\n`)
-const report = markdownReport(info, results) + smallReport(small)
+await writeFile(
+  `${base}.json`,
+  `${JSON.stringify({ ...info, results, small, shapes: shaped }, null, 2)}\n`,
+)
+const report = markdownReport(info, results) + smallReport(small) + shapesReport(shaped)
 await writeFile(`${base}.md`, report)
 await writeFile(`${base}.svg`, svgChart(info, results))
 console.log(report)

@@ -1,6 +1,6 @@
 /** `cheap bench` starts the repository's benchmark with the arguments after `bench`. */
 import assert from 'node:assert/strict'
-import { readdir } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { currentRuntime } from '../../src/cli/runtime.ts'
@@ -40,5 +40,57 @@ describe('cheap bench', () => {
       written.map((f) => f.replace(/^\d{4}-\d\d-\d\d-/, '')),
       ['json', 'md', 'svg'].map((ext) => `pglite${suffix}.${ext}`),
     )
+  })
+
+  it('--shapes all measures every shape with its JSONB and dedicated stores', async () => {
+    const result = await cheap(
+      [
+        'bench',
+        '--shapes',
+        'all',
+        '--entities',
+        '10',
+        '--samples',
+        '1',
+        '--small-catalogs',
+        '0',
+        '--out',
+        'shapes',
+      ],
+      { cwd },
+    )
+    assert.equal(result.code, 0, show(result))
+    assert.match(result.stdout, /^## Shapes$/m)
+    for (const shape of ['sample', 'audit', 'strings', 'wide', 'manydefs', 'multivalued'])
+      assert.match(
+        result.stdout,
+        new RegExp(`^\\| ${shape} \\| 10 \\| [\\d,]+ \\| [\\d,]+ \\|`, 'm'),
+      )
+    // Bytes per stored value, for our tables and both comparison stores.
+    assert.match(
+      result.stdout,
+      /^\| multivalued (\|[^|\n]*){15}\| [\d.]+ B \| [\d.]+ B \| [\d.]+ B \|$/m,
+    )
+    assert.match(result.stdout, /^- N = 10: save – of COPY \([\d.]+% of unnest\)/m)
+    const json = (await readdir(join(cwd, 'shapes'))).find((f) => f.endsWith('.json'))
+    assert.ok(json !== undefined)
+    const written = JSON.parse(await readFile(join(cwd, 'shapes', json), 'utf8')) as {
+      shapes: { shape: string; values: number; jsonb: { method: string; rows: number } }[]
+    }
+    assert.deepEqual(
+      written.shapes.map((s) => s.shape),
+      ['sample', 'audit', 'strings', 'wide', 'manydefs', 'multivalued'],
+    )
+    for (const s of written.shapes) {
+      assert.ok(s.values > 0, s.shape)
+      assert.equal(s.jsonb.method, 'unnest')
+      assert.ok(s.jsonb.rows > 0, s.shape)
+    }
+  })
+
+  it('refuses an unknown shape', async () => {
+    const result = await cheap(['bench', '--shapes', 'sample,nope', '--out', 'nope'], { cwd })
+    assert.notEqual(result.code, 0, show(result))
+    assert.match(result.stderr, /--shapes takes all, none or a comma list of .*; got nope/)
   })
 })
