@@ -90,8 +90,10 @@ node_run() { # label, node binary, test files… (NODE_FLAGS: the array of flags
   local started=$SECONDS
   demo "$label" "$node" "${NODE_FLAGS[@]}" --import tsx
   local demo_status=$?
-  # Two files at a time, as npm test runs them (one per core).
-  "$node" "${NODE_FLAGS[@]}" --import tsx --test --test-reporter=spec --test-concurrency=2 --test-timeout=600000 \
+  # Two files at a time, as npm test runs them (one per core), sharing one embedded template
+  # database per run as scripts/test.sh does.
+  CHEAP_TEST_PGLITE_TEMPLATE="$LOGS/${label// /-}-pglite-template.tar" \
+    "$node" "${NODE_FLAGS[@]}" --import tsx --test --test-reporter=spec --test-concurrency=2 --test-timeout=600000 \
     "$@" 2>&1 | tee "$LOGS/$label.txt"
   local pass fail
   pass=$(grep -E '^ℹ pass [0-9]+$' "$LOGS/$label.txt" | tail -1 | grep -oE '[0-9]+')

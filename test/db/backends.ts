@@ -1,7 +1,8 @@
 import { PGlite } from '@electric-sql/pglite'
 import { randomBytes } from 'node:crypto'
 import pgDriver from 'pg'
-import { after, describe } from 'node:test'
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { describe } from 'node:test'
 import {
   PostgresAdapter,
   type ServerAdapterOptions,
@@ -49,33 +50,51 @@ export function randomSchemaName(prefix = 'cheap_test'): string {
 /** The server for `pg`: CHEAP_TEST_PG_URL, else DATABASE_URL. */
 export const PG_TEST_URL = nonEmpty(process.env['CHEAP_TEST_PG_URL'] ?? process.env['DATABASE_URL'])
 
-// One PGlite start per test file (≈2 s), with the schema created in it once; every open() clones
-// it (≈0.8 s) into a private instance, so no test pays for createSchema on WASM again. The
-// adapter that created the schema is never closed: closing it would close the template, which
-// the file's after() closes.
-let template: Promise<PGlite> | undefined
-after(async () => {
-  if (template !== undefined) await (await template).close()
-})
+// A fresh PGlite costs about 6 s on this machine (initdb in WebAssembly) and the schema half a
+// second more; loading a data directory dumped after both costs 1.4 s. So the schema'd data
+// directory is made once per `npm test` run: scripts/test.sh names a file for it in
+// CHEAP_TEST_PGLITE_TEMPLATE, the first test file to need it writes it (atomically, by rename;
+// two files racing both make one and one wins), and every other file loads it. Without the
+// variable (a file run on its own) each file makes its own. Every open() then loads the dump into
+// a private instance, so no test pays for initdb or createSchema on WASM again.
+const TEMPLATE_FILE = nonEmpty(process.env['CHEAP_TEST_PGLITE_TEMPLATE'])
+let template: Promise<Blob> | undefined
 
-async function createTemplate(): Promise<PGlite> {
+async function createTemplate(): Promise<Blob> {
+  if (TEMPLATE_FILE !== undefined) {
+    const stored = await readFile(TEMPLATE_FILE).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined
+      throw error
+    })
+    if (stored !== undefined) return new Blob([stored])
+  }
   // This file makes its PGlite instances itself: the library's Node 24 workaround comes first.
   await preparePgliteRuntime()
   const instance = await PGlite.create()
-  await PostgresSchema.createSchema(await PostgresAdapter.embedded({ pglite: instance }), {
-    includeAudit: false,
-  })
-  return instance
+  const adapter = await PostgresAdapter.embedded({ pglite: instance })
+  try {
+    await PostgresSchema.createSchema(adapter, { includeAudit: false })
+    const dump = await instance.dumpDataDir('none')
+    if (TEMPLATE_FILE !== undefined) {
+      const partial = `${TEMPLATE_FILE}.${process.pid}`
+      await writeFile(partial, Buffer.from(await dump.arrayBuffer()))
+      await rename(partial, TEMPLATE_FILE)
+    }
+    return dump
+  } finally {
+    await adapter.close()
+  }
 }
 
 const pglite: DirectBackend = {
   name: 'pglite',
   async open(options = {}) {
     template ??= createTemplate()
-    // clone() is declared as PGliteInterface but returns a full PGlite instance.
-    const instance = (await (await template).clone()) as PGlite
+    const dump = await template
+    await preparePgliteRuntime()
+    const instance = await PGlite.create({ loadDataDir: dump })
     const adapter = await PostgresAdapter.embedded({ pglite: instance, log: options.log })
-    // Adds the audit layer when asked; otherwise finds the cloned schema current (one query).
+    // Adds the audit layer when asked; otherwise finds the loaded schema current (one query).
     await PostgresSchema.createSchema(adapter, { includeAudit: options.includeAudit ?? false })
     return testDatabase(adapter, () => adapter.close())
   },
