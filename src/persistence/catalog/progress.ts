@@ -131,6 +131,11 @@ export class CallProgress implements RowProgress {
     this.#emit(undefined)
   }
 
+  /** Whether anyone listens: a total worth a pass over the catalog is counted only then. */
+  get listening(): boolean {
+    return this.#onProgress !== undefined
+  }
+
   /** Rows reported so far by this attempt. */
   get rowsDone(): number {
     return this.#done

@@ -411,10 +411,13 @@ class PlanWriter {
       [...this.#catalog.aspectDefs()].map((d) => this.#versionOf(d)),
     )
     const entities = this.#entities()
-    // A whole write knows its rows now; an incremental one learns how many of its aspects are
-    // new (an aspect row) or replaced (values only) as it goes, and reports its total at the end.
+    // A whole write knows its rows now (counted only for a listener: a pass over every aspect
+    // and tree node); an incremental one learns how many of its aspects are new (an aspect row)
+    // or replaced (values only) as it goes, and reports its total at the end.
     progress.start(
-      plan.mode === 'incremental' ? undefined : this.#plannedRows(entities.size, storage),
+      plan.mode === 'incremental' || !progress.listening
+        ? undefined
+        : this.#plannedRows(entities.size, storage),
     )
     await this.#writeCatalogRow(revision, isNew, aspectIds, newHierarchies)
     progress.rows('catalog', 1)
