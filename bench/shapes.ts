@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon'
-import { buildSampleCatalog } from '../src/cli/sample-catalog.ts'
+import { buildSampleCatalog, entityIdAt, rng } from '../src/cli/sample-catalog.ts'
 import { createAspect, type Aspect } from '../src/model/aspect.ts'
 import { createAspectDef } from '../src/model/aspect-def.ts'
 import { createCatalog, type Catalog } from '../src/model/catalog.ts'
-import { toEntityId, type EntityId } from '../src/model/entity.ts'
+import type { EntityId } from '../src/model/entity.ts'
 import type { PropertyValue } from '../src/model/property-type.ts'
 import { createPropertyDef, type PropertyDef } from '../src/model/property-def.ts'
 
@@ -40,22 +40,6 @@ export function parseShapes(option: string): ShapeName[] {
       )
   }
   return [...new Set(names as ShapeName[])]
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    return (s >>> 0) / 4294967296
-  }
-}
-
-function entityIdAt(index: number, salt: number): EntityId {
-  const hex = index.toString(16).padStart(12, '0')
-  const saltHex = salt.toString(16).padStart(8, '0').slice(-8)
-  return toEntityId(`${saltHex}-0000-4000-8000-${hex}`)
 }
 
 function newCatalog(ns: string, shape: string): Catalog {

@@ -6,7 +6,7 @@ import { toEntityId, type EntityId } from '../model/entity.ts'
 import { createPropertyDef } from '../model/property-def.ts'
 
 /** A deterministic pseudo-random sequence, so samples and benchmarks are reproducible. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1
   return () => {
     s ^= s << 13
@@ -16,7 +16,8 @@ function rng(seed: number): () => number {
   }
 }
 
-function entityIdAt(index: number, salt: number): EntityId {
+/** The entity id of sample `index`; `salt` keeps the ids of two samples apart. */
+export function entityIdAt(index: number, salt: number): EntityId {
   const hex = index.toString(16).padStart(12, '0')
   const saltHex = salt.toString(16).padStart(8, '0').slice(-8)
   return toEntityId(`${saltHex}-0000-4000-8000-${hex}`)
