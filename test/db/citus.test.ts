@@ -1,0 +1,216 @@
+/**
+ * The schema distributed over a real Citus cluster (issue 12): `CHEAP_TEST_CITUS_URL` names the
+ * coordinator (`.ci/run` starts ../shared/tools/citus-cluster and sets it). Each test file run
+ * makes a throw-away PostgreSQL schema in the coordinator's database (the one with the citus
+ * extension) and drops it after. What Citus did is read from Citus itself: its metadata
+ * (`pg_dist_partition`, `citus_tables`) and its plans (EXPLAIN of the statements the DAO ran).
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import pgDriver from 'pg'
+import { buildSampleCatalog } from '../../src/cli/sample-catalog.ts'
+import { catalogDiff, type Catalog } from '../../src/model/index.ts'
+import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
+import type { QueryLogEvent } from '../../src/persistence/connection/query-log.ts'
+import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
+import {
+  PostgresSchema,
+  type CreateSchemaResult,
+} from '../../src/persistence/schema/postgres-schema.ts'
+import { TABLE_NAMES, TABLES } from '../../src/persistence/schema/tables.ts'
+import { randomSchemaName } from './backends.ts'
+
+const CITUS_URL = process.env['CHEAP_TEST_CITUS_URL']?.trim() || undefined
+
+const CATALOG_TABLES = TABLE_NAMES.filter((name) => TABLES[name].group === 'catalog')
+const REFERENCE_TABLES = TABLE_NAMES.filter((name) => {
+  const group = TABLES[name].group
+  return group === 'lookup' || group === 'definition'
+})
+
+/** Few shards: the cluster runs on a two-core machine, and the count changes nothing tested. */
+const SHARD_COUNT = 4
+
+if (CITUS_URL === undefined) {
+  it('Citus: the distributed schema', {
+    skip:
+      'CHEAP_TEST_CITUS_URL is not set: no Citus coordinator to test against ' +
+      '(.ci/run sets it when ../shared/tools/citus-cluster starts a cluster)',
+  })
+} else {
+  const url: string = CITUS_URL
+  describe('Citus: the distributed schema', () => {
+    const schema = randomSchemaName('cheap_citus')
+    const statements: QueryLogEvent[] = []
+    let adapter: PostgresAdapter
+    let client: pgDriver.Client
+    let created: CreateSchemaResult
+
+    before(async () => {
+      adapter = await PostgresAdapter.create(
+        { connectionString: url },
+        {
+          schema,
+          poolSize: 4,
+          logParameters: true,
+          log: (event) => {
+            statements.push(event)
+          },
+        },
+      )
+      client = new pgDriver.Client({ connectionString: url })
+      await client.connect()
+      // Here, not in the first test: every test needs it, and each can run alone.
+      created = await PostgresSchema.createSchema(adapter, {
+        distribution: 'citus',
+        shardCount: SHARD_COUNT,
+      })
+    })
+    after(async () => {
+      try {
+        await PostgresSchema.dropSchema(adapter)
+      } finally {
+        await adapter.close()
+        await client.end()
+      }
+    })
+
+    /** The ids, per catalog-scoped table, Citus holds for the schema's tables. */
+    async function partitions(): Promise<
+      Map<string, { method: string; column: string | null; colocation: number }>
+    > {
+      const { rows } = await client.query<{
+        name: string
+        method: string
+        column: string | null
+        colocation: number
+      }>(
+        `SELECT c.relname AS name, p.partmethod::text AS method,
+           CASE WHEN p.partmethod = 'h' THEN column_to_column_name(p.logicalrelid, p.partkey) END AS column,
+           p.colocationid AS colocation
+         FROM pg_dist_partition p
+         JOIN pg_class c ON c.oid = p.logicalrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1`,
+        [schema],
+      )
+      return new Map(rows.map((r) => [r.name, r]))
+    }
+
+    it('creates the schema with every catalog-scoped table distributed by catalog_id, colocated, and lookups and definitions as reference tables', async () => {
+      assert.equal(created.distributed, true)
+      assert.equal(created.applied.length > 0, true)
+      const placed = await partitions()
+      const catalog = placed.get('catalog')
+      assert.ok(catalog !== undefined, 'catalog is not distributed')
+      for (const table of CATALOG_TABLES) {
+        const p = placed.get(table)
+        assert.ok(p !== undefined, `${table} is not in pg_dist_partition`)
+        assert.equal(p.method, 'h', `${table} is not hash-distributed`)
+        assert.equal(p.column, 'catalog_id', `${table} is distributed by ${p.column}`)
+        assert.equal(p.colocation, catalog.colocation, `${table} is not colocated with catalog`)
+      }
+      for (const table of REFERENCE_TABLES) {
+        assert.equal(placed.get(table)?.method, 'n', `${table} is not a reference table`)
+      }
+      // Citus's own view says the same.
+      const { rows } = await client.query<{ table_name: string; citus_table_type: string }>(
+        `SELECT table_name::text, citus_table_type FROM citus_tables
+         WHERE table_name::text LIKE $1`,
+        [`${schema}.%`],
+      )
+      const kinds = new Map(rows.map((r) => [r.table_name.replace(`${schema}.`, ''), r]))
+      assert.equal(kinds.get('catalog')?.citus_table_type, 'distributed')
+      assert.equal(kinds.get('property_type')?.citus_table_type, 'reference')
+      const status = await PostgresSchema.status(adapter)
+      assert.equal(status.state, 'current')
+      assert.deepEqual(status.distribution, {
+        kind: 'citus',
+        distributedTables: CATALOG_TABLES.length,
+        referenceTables: REFERENCE_TABLES.length,
+      })
+    })
+
+    it('does nothing when createSchema runs a second time', async () => {
+      const before = await partitions()
+      const result = await PostgresSchema.createSchema(adapter, {
+        distribution: 'citus',
+        shardCount: SHARD_COUNT,
+      })
+      assert.deepEqual(result.applied, [])
+      assert.equal(result.distributed, false)
+      // Without the option, too: a distributed schema is current as it is.
+      assert.equal((await PostgresSchema.createSchema(adapter)).distributed, false)
+      assert.deepEqual(await partitions(), before)
+    })
+
+    for (const path of ['always', 'never'] as const) {
+      it(`saves, loads, finds and deletes a catalog through the coordinator (smallCatalogs: ${path})`, async () => {
+        const dao = new PostgresDao(adapter, { smallCatalogs: path })
+        const catalog = buildSampleCatalog({ entities: 40, namespace: `citus_${path}` })
+        const saved = await dao.saveCatalog(catalog)
+        assert.equal(saved.mode, 'insert')
+        assertSame(await dao.loadCatalog(catalog.globalId), catalog)
+        assert.equal((await dao.saveCatalog(catalog)).unchanged, true)
+        assert.equal(await dao.catalogExists(catalog.globalId), true)
+        assert.equal(await dao.deleteCatalog(catalog.globalId), true)
+        assert.equal(await dao.catalogExists(catalog.globalId), false)
+        assert.equal(await dao.loadCatalog(catalog.globalId), null)
+        // Nothing of it is left in any distributed table.
+        for (const table of CATALOG_TABLES) {
+          const { rows } = await client.query<{ n: string }>(
+            `SELECT count(*)::text AS n FROM "${schema}"."${table}" WHERE catalog_id = $1`,
+            [catalog.globalId],
+          )
+          assert.equal(rows[0]?.n, '0', `${table} still holds rows of the deleted catalog`)
+        }
+      })
+    }
+
+    for (const path of ['always', 'never'] as const) {
+      it(`loads a catalog with statements Citus routes to one shard group (smallCatalogs: ${path})`, async () => {
+        const dao = new PostgresDao(adapter, { smallCatalogs: path })
+        const catalog = buildSampleCatalog({ entities: 20, namespace: `citus_route_${path}` })
+        await dao.saveCatalog(catalog)
+        statements.length = 0
+        assertSame(await dao.loadCatalog(catalog.globalId), catalog)
+        const reads = statements.filter(
+          (s) => s.level === 'query' && /^\s*(select|with)\b/i.test(s.sql),
+        )
+        const scoped = reads.filter((s) =>
+          CATALOG_TABLES.some((table) => new RegExp(`\\b${table}\\b`).test(s.sql)),
+        )
+        assert.ok(scoped.length > 0, 'the load ran no statement on a catalog-scoped table')
+        const nodes = new Set<string>()
+        for (const statement of scoped) {
+          const plan = await explain(statement)
+          for (const m of plan.matchAll(/Node: host=(\S+) port=(\d+)/g))
+            nodes.add(`${m[1]}:${m[2]}`)
+          assert.match(plan, /Custom Scan \(Citus Adaptive\)/, `not a Citus plan:\n${plan}`)
+          assert.match(plan, /Task Count: 1\b/, `not a single-task (router) plan:\n${plan}`)
+          assert.doesNotMatch(plan, /Task Count: (?!1\b)\d+/, `a multi-task step:\n${plan}`)
+        }
+        // Every one of them on the same worker: the one holding the catalog's shard group.
+        assert.equal(nodes.size, 1, `the load's statements ran on ${[...nodes].join(', ')}`)
+      })
+    }
+
+    /** The coordinator's plan of a statement the DAO ran, with its parameters. */
+    async function explain(statement: QueryLogEvent): Promise<string> {
+      await client.query(`SET search_path TO "${schema}"`)
+      const parameters = (statement.parameters ?? []).map((p) =>
+        typeof p === 'bigint' ? p.toString() : p,
+      )
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN ${statement.sql}`,
+        parameters,
+      )
+      return rows.map((r) => r['QUERY PLAN']).join('\n')
+    }
+  })
+}
+
+function assertSame(actual: Catalog | null, expected: Catalog): void {
+  assert.ok(actual !== null, 'the catalog was not found')
+  assert.equal(catalogDiff(actual, expected), undefined)
+}
