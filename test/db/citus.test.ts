@@ -195,6 +195,43 @@ if (CITUS_URL === undefined) {
       })
     }
 
+    it('distributes the dedicated tables mapAspectDef makes, and round-trips a catalog through them', async () => {
+      const dao = new PostgresDao(adapter)
+      const catalog = buildSampleCatalog({ entities: 30, namespace: 'citus_mapped' })
+      const tables: string[] = []
+      for (const def of catalog.aspectDefs()) {
+        const table = `mapped_${tables.length}_${schema.slice(-6)}`
+        await dao.mapAspectDef(def, { table })
+        tables.push(table)
+      }
+      const placed = await partitions()
+      const catalogGroup = placed.get('catalog')?.colocation
+      for (const table of tables) {
+        const p = placed.get(table)
+        assert.equal(p?.method, 'h', `${table} is not distributed`)
+        assert.equal(p.column, 'catalog_id')
+        assert.equal(p.colocation, catalogGroup, `${table} is not colocated with catalog`)
+      }
+      await dao.saveCatalog(catalog)
+      assertSame(await dao.loadCatalog(catalog.globalId), catalog)
+      let mappedRows = 0
+      for (const table of tables) {
+        const { rows } = await client.query<{ n: string }>(
+          `SELECT count(*)::text AS n FROM "${schema}"."${table}" WHERE catalog_id = $1`,
+          [catalog.globalId],
+        )
+        mappedRows += Number(rows[0]?.n)
+      }
+      assert.ok(mappedRows > 0, 'no aspect was stored in a dedicated table')
+      assert.equal(await dao.deleteCatalog(catalog.globalId), true)
+      for (const table of tables) {
+        const { rows } = await client.query<{ n: string }>(
+          `SELECT count(*)::text AS n FROM "${schema}"."${table}"`,
+        )
+        assert.equal(rows[0]?.n, '0', `${table} kept rows of the deleted catalog`)
+      }
+    })
+
     /** The coordinator's plan of a statement the DAO ran, with its parameters. */
     async function explain(statement: QueryLogEvent): Promise<string> {
       await client.query(`SET search_path TO "${schema}"`)
