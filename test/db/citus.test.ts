@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import pgDriver from 'pg'
+import { isCheapError } from '../../src/errors.ts'
 import { buildSampleCatalog } from '../../src/cli/sample-catalog.ts'
 import { catalogDiff, type Catalog } from '../../src/model/index.ts'
 import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
@@ -141,6 +142,17 @@ if (CITUS_URL === undefined) {
       assert.equal(result.distributed, false)
       // Without the option, too: a distributed schema is current as it is.
       assert.equal((await PostgresSchema.createSchema(adapter)).distributed, false)
+      assert.deepEqual(await partitions(), before)
+    })
+
+    it('refuses audit columns on a distributed schema, changing nothing', async () => {
+      const before = await partitions()
+      await assert.rejects(
+        PostgresSchema.createSchema(adapter, { distribution: 'citus', includeAudit: true }),
+        (error: unknown) =>
+          isCheapError(error, 'VALIDATION') && /audit columns/.test(error.message),
+      )
+      assert.equal((await PostgresSchema.status(adapter)).hasAudit, false)
       assert.deepEqual(await partitions(), before)
     })
 

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { CheapSchemaMismatchError } from '../../errors.ts'
+import { CheapValidationError } from '../../errors.ts'
 import type { CheapDatabase } from './database.ts'
 import { quoteIdentifier } from './identifiers.ts'
 import { TABLE_NAMES, TABLES } from './tables.ts'
@@ -199,15 +199,18 @@ export async function distributeSchema(
   options: DistributeOptions = {},
 ): Promise<boolean> {
   if (!(await citusInstalled(db))) {
-    throw new CheapSchemaMismatchError(
+    throw new CheapValidationError(
       'a distributed schema needs the citus extension in this database ' +
         '(CREATE EXTENSION citus, on the coordinator of a Citus cluster)',
+      { reason: 'INVALID_ARGUMENT' },
     )
   }
   if (await isDistributed(db, schema)) return false
   const shardCount = options.shardCount
   if (shardCount !== undefined && (!Number.isInteger(shardCount) || shardCount < 1)) {
-    throw new CheapSchemaMismatchError(`shardCount must be a positive integer, got ${shardCount}`)
+    throw new CheapValidationError(`shardCount must be a positive integer, got ${shardCount}`, {
+      reason: 'INVALID_ARGUMENT',
+    })
   }
   const q = (name: string): string => `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`
   const literal = (name: string): string => `'${q(name).replaceAll("'", "''")}'`

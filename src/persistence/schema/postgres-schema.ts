@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
-import { CheapSchemaMismatchError } from '../../errors.ts'
+import { CheapSchemaMismatchError, CheapValidationError } from '../../errors.ts'
 import type { CheapDatabase } from './database.ts'
 import { quoteIdentifier, validateSchemaName } from './identifiers.ts'
 import { AUDITED_TABLE_NAMES, TABLE_NAMES, TABLES } from './tables.ts'
@@ -213,9 +213,10 @@ export class PostgresSchema {
         const citus = options.distribution === 'citus'
         if (citus && (audited || addedAudit)) {
           // Citus refuses triggers on distributed tables, and the audit columns are kept by triggers.
-          throw new CheapSchemaMismatchError(
+          throw new CheapValidationError(
             `schema "${schema}": audit columns (includeAudit) are not supported on a distributed ` +
               'schema yet',
+            { reason: 'INVALID_ARGUMENT' },
           )
         }
         if (addedAudit) await enableAudit(trx)
