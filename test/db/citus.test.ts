@@ -250,6 +250,59 @@ if (CITUS_URL === undefined) {
       }
     })
 
+    it('still rejects rows without their aspect, entity or parent, as the single-node triggers do', async () => {
+      const dao = new PostgresDao(adapter)
+      const catalog = buildSampleCatalog({ entities: 5, namespace: 'citus_integrity' })
+      await dao.saveCatalog(catalog)
+      const id = catalog.globalId
+      const q = (table: string): string => `"${schema}"."${table}"`
+      const { rows } = await client.query<{ property_id: number }>(
+        `SELECT property_id FROM ${q('property')} WHERE property_type = 'INT' LIMIT 1`,
+      )
+      const propertyId = rows[0]?.property_id
+      /** Fails on the named foreign key (Citus reports it with the shard's suffix). */
+      const rejected = async (
+        constraint: string,
+        statement: string,
+        parameters: unknown[],
+      ): Promise<void> => {
+        await assert.rejects(client.query(statement, parameters), (error: unknown) => {
+          assert.equal((error as { code?: string }).code, '23503')
+          assert.match((error as Error).message, new RegExp(`"${constraint}_\\d+"`))
+          return true
+        })
+      }
+      // A value row of an aspect that does not exist.
+      await rejected(
+        'property_value_integer_aspect_fkey',
+        `INSERT INTO ${q('property_value_integer')} (catalog_id, aspect_id, property_id, value) VALUES ($1, 999999999, $2, 1)`,
+        [id, propertyId],
+      )
+      // An aspect of an entity that does not exist (checked at commit: one statement is one).
+      const { rows: aspects } = await client.query<{ aspect_def_id: string }>(
+        `SELECT aspect_def_id FROM ${q('aspect')} WHERE catalog_id = $1 LIMIT 1`,
+        [id],
+      )
+      await rejected(
+        'aspect_entity_fkey',
+        `INSERT INTO ${q('aspect')} (catalog_id, aspect_id, entity_id, aspect_def_id, map_order) VALUES ($1, 999999999, gen_random_uuid(), $2, 999999999)`,
+        [id, aspects[0]?.aspect_def_id],
+      )
+      // A tree node whose parent does not exist.
+      const { rows: trees } = await client.query<{ hierarchy_id: number }>(
+        `SELECT hierarchy_id FROM ${q('hierarchy')} WHERE catalog_id = $1 AND hierarchy_type = 'ET' LIMIT 1`,
+        [id],
+      )
+      assert.ok(trees[0] !== undefined, 'the sample catalog has no tree')
+      await rejected(
+        'hierarchy_entity_tree_node_parent_fkey',
+        `INSERT INTO ${q('hierarchy_entity_tree_node')} (catalog_id, hierarchy_id, node_id, parent_node_id, node_key, tree_order, is_leaf) VALUES ($1, $2, gen_random_uuid(), gen_random_uuid(), 'x', 999999999, true)`,
+        [id, trees[0].hierarchy_id],
+      )
+      assertSame(await dao.loadCatalog(id), catalog)
+      await dao.deleteCatalog(id)
+    })
+
     // Generated catalogs (every shape the model allows: empty hierarchies, deep trees, nulls,
     // multivalued properties) find what the colocated foreign keys reject that a sample does not.
     it('round-trips generated catalogs and random edits of them', async () => {
