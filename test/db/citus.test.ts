@@ -250,6 +250,50 @@ if (CITUS_URL === undefined) {
       }
     })
 
+    it('distributes a single-node schema made on the coordinator, keeping its catalogs and dedicated tables', async () => {
+      const other = await PostgresAdapter.create(
+        { connectionString: url },
+        { schema: randomSchemaName('cheap_citus_later'), poolSize: 2 },
+      )
+      try {
+        await PostgresSchema.createSchema(other)
+        assert.deepEqual((await PostgresSchema.status(other)).distribution, {
+          kind: 'single-node',
+        })
+        const dao = new PostgresDao(other)
+        const catalog = buildSampleCatalog({ entities: 20, namespace: 'citus_later' })
+        const [first] = catalog.aspectDefs()
+        assert.ok(first !== undefined)
+        const table = `later_${other.schema.slice(-6)}`
+        await dao.mapAspectDef(first, { table })
+        await dao.saveCatalog(catalog)
+        const result = await PostgresSchema.createSchema(other, {
+          distribution: 'citus',
+          shardCount: SHARD_COUNT,
+        })
+        assert.equal(result.distributed, true)
+        const { rows } = await client.query<{ name: string }>(
+          `SELECT c.relname AS name FROM pg_dist_partition p
+           JOIN pg_class c ON c.oid = p.logicalrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = $1 AND p.partmethod = 'h'`,
+          [other.schema],
+        )
+        const distributed = new Set(rows.map((r) => r.name))
+        for (const name of [...CATALOG_TABLES, table]) {
+          assert.ok(distributed.has(name), `${name} is not distributed`)
+        }
+        assertSame(await new PostgresDao(other).loadCatalog(catalog.globalId), catalog)
+        assert.equal(await dao.deleteCatalog(catalog.globalId), true)
+        const left = await client.query<{ n: string }>(
+          `SELECT count(*)::text AS n FROM "${other.schema}"."${table}"`,
+        )
+        assert.equal(left.rows[0]?.n, '0', 'the dedicated table kept rows of the deleted catalog')
+      } finally {
+        await PostgresSchema.dropSchema(other).finally(() => other.close())
+      }
+    })
+
     it('still rejects rows without their aspect, entity or parent, as the single-node triggers do', async () => {
       const dao = new PostgresDao(adapter)
       const catalog = buildSampleCatalog({ entities: 5, namespace: 'citus_integrity' })

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import { CheapValidationError } from '../../errors.ts'
 import type { CheapDatabase } from './database.ts'
 import { quoteIdentifier } from './identifiers.ts'
+import { mappedTables } from './inspect.ts'
 import { TABLE_NAMES, TABLES } from './tables.ts'
 
 /**
@@ -187,8 +188,8 @@ export interface DistributeOptions {
 
 /**
  * The Citus step, run after the schema's steps in the same transaction (search_path set to the
- * schema): drops the statement triggers on catalog-scoped tables and every foreign key among
- * them, makes lookups and definitions reference tables and catalog-scoped tables distributed by
+ * schema): drops the statement triggers on catalog-scoped and dedicated tables and every foreign
+ * key among catalog-scoped tables, makes lookups and definitions reference tables and catalog-scoped tables distributed by
  * `catalog_id` in `catalog`'s colocation group, then puts back the foreign keys and adds the
  * colocated composite foreign keys that stand in for the triggers. Does nothing on a schema
  * already distributed.
@@ -219,8 +220,18 @@ export async function distributeSchema(
     const group = TABLES[name].group
     return group === 'lookup' || group === 'definition'
   })
+  // Tables of mapAspectDef made before the schema was distributed go with their aspects; an
+  // adopted read-only table (a view, another application's table) cannot be distributed here.
+  const dedicated = await mappedTables(db, schema, { writableOnly: true })
+  if ((await mappedTables(db, schema)).length > dedicated.length) {
+    throw new CheapValidationError(
+      `schema "${schema}" has read-only table mappings (adoptTable), which a distributed ` +
+        'schema does not support yet: unmap them first',
+      { reason: 'INVALID_ARGUMENT' },
+    )
+  }
   const statements: string[] = []
-  for (const trigger of await triggersOn(db, schema, catalogTables)) {
+  for (const trigger of await triggersOn(db, schema, [...catalogTables, ...dedicated])) {
     statements.push(`DROP TRIGGER ${quoteIdentifier(trigger.name)} ON ${q(trigger.table)}`)
   }
   const keys = await foreignKeys(db, schema)
@@ -249,6 +260,7 @@ export async function distributeSchema(
   statements.push(...replacementForeignKeys())
   // Each statement on its own: Citus runs its UDFs and the DDL they propagate one at a time.
   for (const statement of statements) await sql.raw(statement).execute(db)
+  for (const table of dedicated) await distributeDedicatedTable(db, table)
   return true
 }
 
