@@ -189,10 +189,11 @@ export interface DistributeOptions {
 /**
  * The Citus step, run after the schema's steps in the same transaction (search_path set to the
  * schema): drops the statement triggers on catalog-scoped and dedicated tables and every foreign
- * key among catalog-scoped tables, makes lookups and definitions reference tables and catalog-scoped tables distributed by
- * `catalog_id` in `catalog`'s colocation group, then puts back the foreign keys and adds the
- * colocated composite foreign keys that stand in for the triggers. Does nothing on a schema
- * already distributed.
+ * key among catalog-scoped tables, makes lookups and definitions reference tables and
+ * catalog-scoped tables distributed by `catalog_id` in `catalog`'s colocation group, then puts
+ * back the foreign keys, adds the colocated composite foreign keys that stand in for the
+ * triggers and distributes the dedicated tables. Does nothing (false) on a schema already
+ * distributed.
  */
 export async function distributeSchema(
   db: Executor,
