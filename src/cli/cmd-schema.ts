@@ -165,11 +165,12 @@ function printStatus(
   }
   ctx.out(
     `the CHEAP schema in ${where} is ${words[status.state]}: ` +
-      `version ${status.version ?? '-'}, audit columns ${status.hasAudit ? 'on' : 'off'}, ` +
+      `version ${status.version ?? '-'}, audit columns ${status.hasAudit ? 'on' : 'off'}` +
+      // A single-node schema says nothing more: that is every schema but a Citus one.
       (status.distribution.kind === 'citus'
-        ? `distributed over Citus (${status.distribution.distributedTables} distributed, ` +
+        ? `, distributed over Citus (${status.distribution.distributedTables} distributed, ` +
           `${status.distribution.referenceTables} reference tables)`
-        : 'single-node'),
+        : ''),
   )
   const rows = [
     ...status.applied.map((file) => ['applied', file.name, file.appliedAt]),
