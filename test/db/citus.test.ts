@@ -370,6 +370,51 @@ if (CITUS_URL === undefined) {
       )
     })
 
+    // Citus's own counters (13.1+): every statement it executed, single-shard or multi-shard,
+    // counted for sessions with citus.enable_stat_counters on: here only this adapter's.
+    it('saves, loads, checks and deletes a catalog with single-shard executions only (citus_stat_counters)', async () => {
+      const counted = new URL(url)
+      counted.searchParams.set('options', '-c citus.enable_stat_counters=on')
+      const other = await PostgresAdapter.create(
+        { connectionString: counted.toString() },
+        { schema, poolSize: 2 },
+      )
+      const executions = async (): Promise<{ single: number; multi: number }> => {
+        const { rows } = await client.query<{ single: string; multi: string }>(
+          `SELECT query_execution_single_shard::text AS single,
+             query_execution_multi_shard::text AS multi
+           FROM citus_stat_counters((SELECT oid FROM pg_database WHERE datname = current_database()))`,
+        )
+        return { single: Number(rows[0]?.single), multi: Number(rows[0]?.multi) }
+      }
+      try {
+        for (const path of ['always', 'never'] as const) {
+          const dao = new PostgresDao(other, { smallCatalogs: path })
+          const catalog = buildSampleCatalog({ entities: 20, namespace: `citus_counted_${path}` })
+          const calls: [string, () => Promise<unknown>][] = [
+            ['saveCatalog (new AspectDefs)', () => dao.saveCatalog(catalog)],
+            ['loadCatalog', () => dao.loadCatalog(catalog.globalId)],
+            ['saveCatalog (unchanged)', () => dao.saveCatalog(catalog)],
+            ['catalogExists', () => dao.catalogExists(catalog.globalId)],
+            ['deleteCatalog', () => dao.deleteCatalog(catalog.globalId)],
+          ]
+          for (const [name, call] of calls) {
+            await client.query('SELECT citus_stat_counters_reset()')
+            await call()
+            const counts = await executions()
+            assert.equal(
+              counts.multi,
+              0,
+              `${name} (${path}) ran ${counts.multi} multi-shard statements`,
+            )
+            assert.ok(counts.single > 0, `${name} (${path}) ran no statement through Citus`)
+          }
+        }
+      } finally {
+        await other.close()
+      }
+    })
+
     /** The coordinator's plan of a statement the DAO ran, with its parameters. */
     async function explain(statement: QueryLogEvent): Promise<string> {
       await client.query(`SET search_path TO "${schema}"`)
