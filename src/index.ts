@@ -49,11 +49,13 @@ export {
   type CreateSchemaResult,
   type MigrateOptions,
   type MigrateResult,
+  type SchemaDistribution,
   type SchemaState,
   type SchemaAdapter,
   type SchemaOptions,
   type SchemaStatus,
 } from './persistence/schema/postgres-schema.ts'
+export type { Distribution } from './persistence/schema/citus.ts'
 export { PostgresDao } from './persistence/dao/postgres-dao.ts'
 export type { CheapDao } from './persistence/dao/cheap-dao.ts'
 export type {

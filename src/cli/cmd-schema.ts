@@ -15,7 +15,7 @@ export const schemaCommand: CommandSpec = {
   summary: 'create, upgrade, drop or inspect the CHEAP tables',
   synopsis: 'create|migrate|drop|status',
   usage: [
-    'cheap schema create [--audit]',
+    'cheap schema create [--audit | --citus]',
     'cheap schema migrate',
     'cheap schema drop [--yes]',
     'cheap schema status',
@@ -24,6 +24,8 @@ export const schemaCommand: CommandSpec = {
     'create   creates the CHEAP tables (does nothing when they are current); --audit adds',
     '         created_at/updated_at columns maintained by triggers. A schema made by an',
     '         earlier version of cheap-db-postgres is left alone: migrate it.',
+    '         --citus (on the coordinator of a Citus cluster) makes lookups and definitions',
+    '         reference tables and distributes every catalog-scoped table by catalog_id.',
     'migrate  upgrades a schema made by an earlier version to this one, one step (one',
     '         transaction) at a time, keeping every catalog; creates a missing schema.',
     'drop     drops them, and every catalog with them (a schema other than public is',
@@ -37,6 +39,10 @@ export const schemaCommand: CommandSpec = {
   ],
   options: {
     audit: { type: 'boolean', description: 'create: also add the audit columns and triggers' },
+    citus: {
+      type: 'boolean',
+      description: 'create: distribute the tables over the Citus cluster (by catalog_id)',
+    },
     yes: YES_OPTION,
   },
   positionals: { min: 1, max: 1 },
@@ -57,6 +63,12 @@ export const schemaCommand: CommandSpec = {
     if (booleanOption(values, 'audit') && action !== 'create') {
       throw new UsageError('--audit belongs to `cheap schema create`')
     }
+    if (booleanOption(values, 'citus') && action !== 'create') {
+      throw new UsageError('--citus belongs to `cheap schema create`')
+    }
+    if (booleanOption(values, 'citus') && booleanOption(values, 'audit')) {
+      throw new UsageError('--audit is not supported with --citus yet')
+    }
     if (booleanOption(values, 'yes') && action !== 'drop') {
       throw new UsageError('--yes belongs to `cheap schema drop`')
     }
@@ -69,11 +81,17 @@ export const schemaCommand: CommandSpec = {
         ctx.progress.phase('creating the CHEAP schema')
         const result = await PostgresSchema.createSchema(adapter, {
           includeAudit: booleanOption(values, 'audit'),
+          distribution: booleanOption(values, 'citus') ? 'citus' : 'single-node',
         })
         if (ctx.global.json)
           ctx.json({ schema: adapter.schema, database: adapter.target, ...result })
         else if (result.applied.length > 0)
-          ctx.out(`created the CHEAP schema in ${where}: version ${result.version}`)
+          ctx.out(
+            `created the CHEAP schema in ${where}: version ${result.version}` +
+              (result.distributed ? ', distributed over the Citus cluster' : ''),
+          )
+        else if (result.distributed)
+          ctx.out(`distributed the CHEAP schema in ${where} over the Citus cluster`)
         else if (result.addedAudit)
           ctx.out(`added audit columns to the CHEAP schema in ${where} (version ${result.version})`)
         else ctx.out(`the CHEAP schema in ${where} is up to date (version ${result.version})`)
@@ -147,7 +165,12 @@ function printStatus(
   }
   ctx.out(
     `the CHEAP schema in ${where} is ${words[status.state]}: ` +
-      `version ${status.version ?? '-'}, audit columns ${status.hasAudit ? 'on' : 'off'}`,
+      `version ${status.version ?? '-'}, audit columns ${status.hasAudit ? 'on' : 'off'}` +
+      // A single-node schema says nothing more: that is every schema but a Citus one.
+      (status.distribution.kind === 'citus'
+        ? `, distributed over Citus (${status.distribution.distributedTables} distributed, ` +
+          `${status.distribution.referenceTables} reference tables)`
+        : ''),
   )
   const rows = [
     ...status.applied.map((file) => ['applied', file.name, file.appliedAt]),

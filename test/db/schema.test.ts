@@ -79,7 +79,12 @@ forEachBackend('schema bootstrap', (backend) => {
     const objects = await schemaObjects(adapter.db, schema)
     const recorded = await ledger(adapter.db, schema)
     const result = await PostgresSchema.createSchema(adapter, { includeAudit: true })
-    assert.deepEqual(result, { applied: [], version: latest, addedAudit: false })
+    assert.deepEqual(result, {
+      applied: [],
+      version: latest,
+      addedAudit: false,
+      distributed: false,
+    })
     assert.deepEqual(await schemaObjects(adapter.db, schema), objects)
     assert.deepEqual(await ledger(adapter.db, schema), recorded)
   })
@@ -142,7 +147,12 @@ forEachBackend('schema bootstrap', (backend) => {
       await PostgresSchema.createSchema(adapter, { schema })
       assert.equal((await PostgresSchema.status(adapter, { schema })).hasAudit, false)
       const result = await PostgresSchema.createSchema(adapter, { schema, includeAudit: true })
-      assert.deepEqual(result, { applied: [], version: latest, addedAudit: true })
+      assert.deepEqual(result, {
+        applied: [],
+        version: latest,
+        addedAudit: true,
+        distributed: false,
+      })
       assert.equal((await PostgresSchema.status(adapter, { schema })).hasAudit, true)
     } finally {
       await PostgresSchema.dropSchema(adapter, { schema })

@@ -193,7 +193,11 @@ function ordered<V>(groups: Map<number, [bigint, V][]>): Map<number, V[]> {
 function statement(): string {
   const live = `c as materialized (select catalog_id, species, uri, upstream_catalog_id, version_number, revision from catalog where catalog_id = `
   const rest = ` and (expires_at is null or expires_at > now()))`
-  const join = (table: string) => `from c join ${table} t on t.catalog_id = c.catalog_id`
+  // Each table is also filtered by the id itself, not only through `c`: that is what lets Citus
+  // route the whole statement to the one worker holding the catalog (a router plan); a
+  // materialized CTE hides the constant from its planner. Same rows on a single node.
+  const join = (table: string) =>
+    `from c join ${table} t on t.catalog_id = c.catalog_id and t.catalog_id = $1::uuid`
   const branches = [
     branch(
       Kind.catalog,
@@ -224,7 +228,7 @@ function statement(): string {
     branch(
       Kind.mapped,
       {},
-      'from c where exists (select 1 from catalog_aspect_def p join aspect_table_mapping m on m.aspect_def_id = p.aspect_def_id and m.version = p.version where p.catalog_id = c.catalog_id)',
+      'from c where exists (select 1 from catalog_aspect_def p join aspect_table_mapping m on m.aspect_def_id = p.aspect_def_id and m.version = p.version where p.catalog_id = c.catalog_id and p.catalog_id = $1::uuid)',
     ),
     branch(
       Kind.aspect,

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import { CheapValidationError } from '../../errors.ts'
 import type { PropertyDef } from '../../model/property-def.ts'
 import type { CheapDatabase } from '../schema/database.ts'
+import { distributeDedicatedTable, isDistributedHere } from '../schema/citus.ts'
 import { codecOf } from '../store/codecs/index.ts'
 import type { StoredVersion } from '../store/def-versions.ts'
 import { columnType, extraType, type PropertyColumns } from '../store/dedicated/columns.ts'
@@ -155,8 +156,17 @@ export async function createTable(
   await setComment(db, version, layout.table)
 }
 
-/** The statement trigger that checks a dedicated table's rows against `aspect` (schema 012). */
+/**
+ * The statement trigger that checks a dedicated table's rows against `aspect` (schema 012). On a
+ * schema distributed over Citus, which refuses statement triggers on distributed tables, the
+ * table is distributed with `catalog`'s other tables and a colocated foreign key to `aspect`
+ * (deleting cascading) stands in for the trigger.
+ */
 export async function addCheckTrigger(db: Executor, table: string): Promise<void> {
+  if (await isDistributedHere(db)) {
+    await distributeDedicatedTable(db, table)
+    return
+  }
   await sql
     .raw(
       `create trigger ${q(`${table}_check`)} after insert on ${q(table)} referencing new table as new_rows for each statement execute function cheap_check_dedicated_rows()`,

@@ -1,11 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
-import { CheapSchemaMismatchError } from '../../errors.ts'
+import { CheapSchemaMismatchError, CheapValidationError } from '../../errors.ts'
 import type { CheapDatabase } from './database.ts'
 import { quoteIdentifier, validateSchemaName } from './identifiers.ts'
 import { AUDITED_TABLE_NAMES, TABLE_NAMES, TABLES } from './tables.ts'
 import { hasAuditColumns, listTables, mappedTables, readLedger, schemaExists } from './inspect.ts'
 import type { AppliedSchemaFile } from './inspect.ts'
 import { readSchemaSteps, RETIRED_STEPS, type SchemaStep } from './steps.ts'
+import { distributeSchema, readDistribution, type Distribution } from './citus.ts'
 
 /**
  * What the schema operations need of a database: a `PostgresAdapter` (declared here, not
@@ -33,6 +34,14 @@ export interface SchemaOptions {
 export interface CreateSchemaOptions extends SchemaOptions {
   /** Also add created_at/updated_at and their triggers to every audited table. */
   readonly includeAudit?: boolean | undefined
+  /**
+   * `citus`: on the coordinator of a Citus cluster, make lookups and definitions reference tables
+   * and distribute every catalog-scoped table by `catalog_id`, colocated with `catalog` (done
+   * once; a distributed schema stays so). Default `single-node`: plain tables.
+   */
+  readonly distribution?: Distribution | undefined
+  /** Shards per distributed table (`citus` only); default the cluster's `citus.shard_count`. */
+  readonly shardCount?: number | undefined
 }
 
 export interface CreateSchemaResult {
@@ -42,6 +51,8 @@ export interface CreateSchemaResult {
   readonly version: number
   /** True when this call added the audit columns. */
   readonly addedAudit: boolean
+  /** True when this call distributed the tables over a Citus cluster. */
+  readonly distributed: boolean
 }
 
 export interface MigrateOptions extends SchemaOptions {
@@ -63,6 +74,14 @@ export interface MigrateResult {
  * pending: run `migrate`), `newer` (made by a newer cheap-db-postgres: refused), `conflict` (a
  * recorded step's text differs from this library's), `damaged` (current, but tables are missing).
  */
+/**
+ * How the schema's tables are placed: plain tables, or distributed over a Citus cluster with
+ * the number of distributed (by `catalog_id`) and reference tables.
+ */
+export type SchemaDistribution =
+  | { readonly kind: 'single-node' }
+  | { readonly kind: 'citus'; readonly distributedTables: number; readonly referenceTables: number }
+
 export type SchemaState = 'absent' | 'current' | 'outdated' | 'newer' | 'conflict' | 'damaged'
 
 export interface SchemaStatus {
@@ -82,6 +101,7 @@ export interface SchemaStatus {
   /** Tables in the schema the manifest does not know. */
   readonly unexpectedTables: readonly string[]
   readonly hasAudit: boolean
+  readonly distribution: SchemaDistribution
 }
 
 // pg_advisory lock key shared by createSchema and migrate ('CHEAPSCH' in ASCII): concurrent calls
@@ -190,11 +210,24 @@ export class PostgresSchema {
         else await requireTables(trx, schema)
         const audited = !fresh && (reading.auditStep || (await hasAuditColumns(trx, schema)))
         const addedAudit = options.includeAudit === true && !audited
+        const citus = options.distribution === 'citus'
+        if (citus && (audited || addedAudit)) {
+          // Citus refuses triggers on distributed tables, and the audit columns are kept by triggers.
+          throw new CheapValidationError(
+            `schema "${schema}": audit columns (includeAudit) are not supported on a distributed ` +
+              'schema yet',
+            { reason: 'INVALID_ARGUMENT' },
+          )
+        }
         if (addedAudit) await enableAudit(trx)
+        const distributed = citus
+          ? await distributeSchema(trx, schema, { shardCount: options.shardCount })
+          : false
         return {
           applied: fresh ? steps.map((s) => s.name) : [],
           version: latestOf(steps),
           addedAudit,
+          distributed,
         }
       })
     } catch (error) {
@@ -352,12 +385,28 @@ export class PostgresSchema {
           missingTables,
           unexpectedTables: tables.filter((name) => !known.has(name)),
           hasAudit: exists && (reading.auditStep || (await hasAuditColumns(db, schema))),
+          distribution: await distributionOf(db, schema, exists),
         }
       })
     } catch (error) {
       throw adapter.mapError(error, `reading the status of the CHEAP schema in "${schema}"`)
     }
   }
+}
+
+async function distributionOf(
+  db: Executor,
+  schema: string,
+  exists: boolean,
+): Promise<SchemaDistribution> {
+  const counts = exists ? await readDistribution(db, schema) : undefined
+  return counts === undefined
+    ? { kind: 'single-node' }
+    : {
+        kind: 'citus',
+        distributedTables: counts.distributed,
+        referenceTables: counts.reference,
+      }
 }
 
 function latestOf(steps: readonly SchemaStep[]): number {
