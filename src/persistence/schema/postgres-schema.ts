@@ -70,11 +70,6 @@ export interface MigrateResult {
 }
 
 /**
- * Where a schema stands against this library: `absent` (no ledger), `current`, `outdated` (steps
- * pending: run `migrate`), `newer` (made by a newer cheap-db-postgres: refused), `conflict` (a
- * recorded step's text differs from this library's), `damaged` (current, but tables are missing).
- */
-/**
  * How the schema's tables are placed: plain tables, or distributed over a Citus cluster with
  * the number of distributed (by `catalog_id`) and reference tables.
  */
@@ -82,6 +77,11 @@ export type SchemaDistribution =
   | { readonly kind: 'single-node' }
   | { readonly kind: 'citus'; readonly distributedTables: number; readonly referenceTables: number }
 
+/**
+ * Where a schema stands against this library: `absent` (no ledger), `current`, `outdated` (steps
+ * pending: run `migrate`), `newer` (made by a newer cheap-db-postgres: refused), `conflict` (a
+ * recorded step's text differs from this library's), `damaged` (current, but tables are missing).
+ */
 export type SchemaState = 'absent' | 'current' | 'outdated' | 'newer' | 'conflict' | 'damaged'
 
 export interface SchemaStatus {
