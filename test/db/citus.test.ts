@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import fc from 'fast-check'
+import { sql } from 'kysely'
 import pgDriver from 'pg'
-import { isCheapError } from '../../src/errors.ts'
 import { buildSampleCatalog } from '../../src/cli/sample-catalog.ts'
 import { catalogDiff, type Catalog } from '../../src/model/index.ts'
 import { PostgresAdapter } from '../../src/persistence/connection/adapter.ts'
@@ -151,16 +151,50 @@ if (CITUS_URL === undefined) {
       assert.deepEqual(await partitions(), before)
     })
 
-    it('refuses audit columns on a distributed schema, changing nothing', async () => {
-      const before = await partitions()
-      await assert.rejects(
-        PostgresSchema.createSchema(adapter, { distribution: 'citus', includeAudit: true }),
-        (error: unknown) =>
-          isCheapError(error, 'VALIDATION') && /audit columns/.test(error.message),
-      )
-      assert.equal((await PostgresSchema.status(adapter)).hasAudit, false)
-      assert.deepEqual(await partitions(), before)
-    })
+    for (const when of ['with the schema', 'to a schema distributed before'] as const) {
+      it(`keeps audit columns on distributed tables, added ${when}: created_at stays, updated_at moves on a change`, async () => {
+        const audited = await PostgresAdapter.create(
+          { connectionString: url },
+          { schema: randomSchemaName('cheap_citus_audit'), poolSize: 2 },
+        )
+        try {
+          const options = { distribution: 'citus', shardCount: SHARD_COUNT } as const
+          if (when === 'with the schema') {
+            await PostgresSchema.createSchema(audited, { ...options, includeAudit: true })
+          } else {
+            await PostgresSchema.createSchema(audited, options)
+            const added = await PostgresSchema.createSchema(audited, { includeAudit: true })
+            assert.equal(added.addedAudit, true)
+          }
+          const status = await PostgresSchema.status(audited)
+          assert.equal(status.hasAudit, true)
+          assert.equal(status.distribution.kind, 'citus')
+          const dao = new PostgresDao(audited)
+          const catalog = buildSampleCatalog({ entities: 20, namespace: 'citus_audit' })
+          await dao.saveCatalog(catalog)
+          // The audit columns are not in the Kysely types: they are optional (includeAudit).
+          const stamps = async (): Promise<{ created: string; updated: string }> => {
+            const { rows } = await sql<{ created: string; updated: string }>`
+              SELECT created_at::text AS created, updated_at::text AS updated
+              FROM catalog WHERE catalog_id = ${catalog.globalId}
+            `.execute(audited.db)
+            assert.ok(rows[0] !== undefined)
+            return rows[0]
+          }
+          const first = await stamps()
+          assert.equal(first.updated, first.created)
+          // Every save bumps the catalog row's revision: its touch trigger, on the shard, runs.
+          catalog.createEntityList('one more')
+          await dao.saveCatalog(catalog)
+          const second = await stamps()
+          assert.equal(second.created, first.created)
+          assert.ok(second.updated > first.updated, `${second.updated} after ${first.updated}`)
+          assertSame(await dao.loadCatalog(catalog.globalId), catalog)
+        } finally {
+          await PostgresSchema.dropSchema(audited).finally(() => audited.close())
+        }
+      })
+    }
 
     for (const path of ['always', 'never'] as const) {
       it(`saves, loads, finds and deletes a catalog through the coordinator (smallCatalogs: ${path})`, async () => {

@@ -146,8 +146,11 @@ async function foreignKeys(db: Executor, schema: string): Promise<ForeignKey[]> 
   return rows
 }
 
-/** The non-internal triggers on `tables` in `schema`. */
-async function triggersOn(
+/**
+ * The statement-level triggers on `tables` in `schema` (the integrity checks of schema/008 and
+ * its successors); row-level ones (the audit columns' touch triggers) stay.
+ */
+async function statementTriggersOn(
   db: Executor,
   schema: string,
   tables: readonly string[],
@@ -157,7 +160,8 @@ async function triggersOn(
     FROM pg_catalog.pg_trigger t
     JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE NOT t.tgisinternal AND n.nspname = ${schema} AND c.relname = ANY(${[...tables]}::text[])
+    WHERE NOT t.tgisinternal AND (t.tgtype & 1) = 0 AND n.nspname = ${schema}
+      AND c.relname = ANY(${[...tables]}::text[])
     ORDER BY c.relname, t.tgname
   `.execute(db)
   return rows
@@ -232,7 +236,10 @@ export async function distributeSchema(
     )
   }
   const statements: string[] = []
-  for (const trigger of await triggersOn(db, schema, [...catalogTables, ...dedicated])) {
+  // The audit columns' row triggers (BEFORE UPDATE, touching only the row itself) are safe on
+  // shards; Citus distributes a table with triggers, and propagates them, only when told so.
+  await allowRowTriggers(db)
+  for (const trigger of await statementTriggersOn(db, schema, [...catalogTables, ...dedicated])) {
     statements.push(`DROP TRIGGER ${quoteIdentifier(trigger.name)} ON ${q(trigger.table)}`)
   }
   const keys = await foreignKeys(db, schema)
@@ -263,6 +270,15 @@ export async function distributeSchema(
   for (const statement of statements) await sql.raw(statement).execute(db)
   for (const table of dedicated) await distributeDedicatedTable(db, table)
   return true
+}
+
+/**
+ * For the rest of the transaction, lets Citus create and distribute tables with row-level
+ * triggers: it refuses them by default because a trigger that queries other distributed tables
+ * cannot run on a shard. Ours (cheap_touch_updated_at) only sets the row's `updated_at`.
+ */
+export async function allowRowTriggers(db: Executor): Promise<void> {
+  await sql`SET LOCAL citus.enable_unsafe_triggers = on`.execute(db)
 }
 
 /** Is the schema on the search_path (`current_schema()`) distributed? */

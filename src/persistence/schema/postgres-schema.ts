@@ -1,12 +1,18 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
-import { CheapSchemaMismatchError, CheapValidationError } from '../../errors.ts'
+import { CheapSchemaMismatchError } from '../../errors.ts'
 import type { CheapDatabase } from './database.ts'
 import { quoteIdentifier, validateSchemaName } from './identifiers.ts'
 import { AUDITED_TABLE_NAMES, TABLE_NAMES, TABLES } from './tables.ts'
 import { hasAuditColumns, listTables, mappedTables, readLedger, schemaExists } from './inspect.ts'
 import type { AppliedSchemaFile } from './inspect.ts'
 import { readSchemaSteps, RETIRED_STEPS, type SchemaStep } from './steps.ts'
-import { distributeSchema, readDistribution, type Distribution } from './citus.ts'
+import {
+  allowRowTriggers,
+  distributeSchema,
+  isDistributed,
+  readDistribution,
+  type Distribution,
+} from './citus.ts'
 
 /**
  * What the schema operations need of a database: a `PostgresAdapter` (declared here, not
@@ -211,15 +217,11 @@ export class PostgresSchema {
         const audited = !fresh && (reading.auditStep || (await hasAuditColumns(trx, schema)))
         const addedAudit = options.includeAudit === true && !audited
         const citus = options.distribution === 'citus'
-        if (citus && (audited || addedAudit)) {
-          // Citus refuses triggers on distributed tables, and the audit columns are kept by triggers.
-          throw new CheapValidationError(
-            `schema "${schema}": audit columns (includeAudit) are not supported on a distributed ` +
-              'schema yet',
-            { reason: 'INVALID_ARGUMENT' },
-          )
+        if (addedAudit) {
+          // On a schema distributed already, the touch triggers go onto distributed tables.
+          if (!fresh && (await isDistributed(trx, schema))) await allowRowTriggers(trx)
+          await enableAudit(trx)
         }
-        if (addedAudit) await enableAudit(trx)
         const distributed = citus
           ? await distributeSchema(trx, schema, { shardCount: options.shardCount })
           : false
