@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { currentRuntime } from '../src/cli/runtime.ts'
 import { PostgresAdapter } from '../src/persistence/connection/adapter.ts'
+import { citusReport, runCitusBench } from './citus-bench.ts'
 import { markdownReport, shapesReport, smallReport, svgChart, type RunInfo } from './report.ts'
 import { runBench } from './run-bench.ts'
 import { runShapes, type ShapeResult } from './shape-bench.ts'
@@ -13,6 +14,10 @@ import { measureSmallCatalogs, type SmallCatalogResult } from './small-catalogs.
 //                  [--small-catalogs 300] (0 skips issue #16's many-small-catalogs workload)
 //                  [--shapes all|none|sample,audit,strings,wide,manydefs,multivalued] (issue #20's
 //                  shapes with the JSONB and dedicated-table stores beside them; default none)
+//                  [--citus postgres://…coordinator] (issue 12: only the single-node-against-Citus
+//                  run, 8 clients on distinct catalogs; the single node is --url, else DATABASE_URL,
+//                  else postgres://postgres@127.0.0.1:5432/test; sizes --citus-entities 100 and
+//                  --citus-catalogs 10 per client)
 const { values } = parseArgs({
   options: {
     entities: { type: 'string', default: '1000,10000,100000' },
@@ -21,8 +26,38 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(import.meta.dirname, 'results') },
     'small-catalogs': { type: 'string', default: '300' },
     shapes: { type: 'string', default: 'none' },
+    citus: { type: 'string' },
+    'citus-entities': { type: 'string', default: '100' },
+    'citus-catalogs': { type: 'string', default: '10' },
   },
 })
+if (values.citus !== undefined) {
+  const singleUrl =
+    values.url || process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/test'
+  const entities = Number(values['citus-entities'])
+  const perClient = Number(values['citus-catalogs'])
+  const result = await runCitusBench({
+    singleUrl,
+    citusUrl: values.citus,
+    entities,
+    catalogsPerClient: perClient,
+    log: (line) => console.log(line),
+  })
+  const date = new Date().toISOString().slice(0, 10)
+  const info = {
+    date,
+    runtime: currentRuntime().label,
+    command: `npm run bench -- --citus <coordinator> --citus-entities ${entities} --citus-catalogs ${perClient}`,
+  }
+  await mkdir(values.out, { recursive: true })
+  const base = join(values.out, `citus-${date}`)
+  await writeFile(`${base}.json`, `${JSON.stringify({ ...info, ...result }, null, 2)}\n`)
+  const report = citusReport(result, info)
+  await writeFile(`${base}.md`, report)
+  console.log(report)
+  console.log(`wrote ${base}.json and ${base}.md`)
+  process.exit(0)
+}
 const url =
   values.url ?? (process.env['DATABASE_URL'] === '' ? undefined : process.env['DATABASE_URL'])
 const sizes = values.entities.split(',').map((s) => Number(s.trim()))

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The test files for `npm test`, longest first. node --test runs them two at a time (one per core);
 # starting the long ones first keeps a long file from running alone at the end. The list is a
-# measured order, not a selection: every *.test.ts under test/ is printed exactly once.
+# measured order, not a selection: every *.test.ts under test/ is printed exactly once, except the
+# files in $excluded.
 cd "$(dirname "$0")/.." || exit 1
 first="
 test/db/no-cliffs.test.ts
@@ -18,7 +19,12 @@ test/examples.test.ts
 test/pack.test.ts
 test/db/roundtrip.prop.test.ts
 "
-all=$(find test -name '*.test.ts' | sort)
+# test/reliability/citus-faults.test.ts stops a Citus worker: beside the other Citus tests it would
+# fail them, so `npm test` leaves it out and .ci/run runs it alone after the suite (issue 12).
+excluded="
+test/reliability/citus-faults.test.ts
+"
+all=$(find test -name '*.test.ts' | sort | grep -vxF "$(echo "$excluded" | sed '/^$/d')")
 for file in $first; do
   case "$all" in *"$file"*) echo "$file" ;; esac
 done
