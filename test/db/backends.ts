@@ -36,8 +36,11 @@ export interface OpenOptions {
 export type DirectBackend = TestBackend & { readonly name: 'pglite' | 'pg' }
 
 export interface TestBackend {
-  /** `pgbouncer`: the server through PgBouncer in transaction mode, for suites that opt in. */
-  readonly name: 'pglite' | 'pg' | 'pgbouncer'
+  /**
+   * `pgbouncer`: the server through PgBouncer in transaction mode; `citus`: a schema distributed
+   * over the Citus cluster; both for suites that opt in.
+   */
+  readonly name: 'pglite' | 'pg' | 'pgbouncer' | 'citus'
   open(options?: OpenOptions): Promise<TestDatabase>
 }
 
@@ -181,6 +184,52 @@ const pgbouncer: TestBackend = {
   },
 }
 
+// The Citus cluster's coordinator (../shared/tools/citus-cluster, started by .ci/run): each open()
+// makes a throw-away schema in its database and distributes it, dropped on close like pg's.
+const CITUS_URL = nonEmpty(process.env['CHEAP_TEST_CITUS_URL'])
+/** Few shards: the cluster runs on a two-core machine, and the count changes nothing tested. */
+const CITUS_SHARD_COUNT = 4
+
+const citus: TestBackend = {
+  name: 'citus',
+  async open(options = {}) {
+    const url = CITUS_URL
+    if (url === undefined) throw new Error('the citus backend needs CHEAP_TEST_CITUS_URL')
+    if (options.includeAudit === true) {
+      // createSchema refuses them on Citus (VALIDATION): suites skip audit cases on citus.
+      throw new Error('the citus backend has no audit columns: skip the case on citus')
+    }
+    const adapter = await PostgresAdapter.create(
+      { connectionString: url },
+      { schema: randomSchemaName('cheap_citus'), poolSize: 4, log: options.log },
+    )
+    try {
+      await PostgresSchema.createSchema(adapter, {
+        distribution: 'citus',
+        shardCount: CITUS_SHARD_COUNT,
+      })
+    } catch (error) {
+      await PostgresSchema.dropSchema(adapter).finally(() => adapter.close())
+      throw error
+    }
+    return testDatabase(
+      adapter,
+      async () => {
+        try {
+          await PostgresSchema.dropSchema(adapter)
+        } finally {
+          await adapter.close()
+        }
+      },
+      (more = {}) =>
+        PostgresAdapter.create({ connectionString: url }, { ...more, schema: adapter.schema }),
+    )
+  },
+}
+
+/** Whether the Citus backend runs (CHEAP_TEST_CITUS_URL is set). */
+export const CITUS_ENABLED = CITUS_URL !== undefined
+
 function testDatabase(
   adapter: PostgresAdapter,
   close: () => Promise<void>,
@@ -240,6 +289,26 @@ export function forEachBackendAndPgbouncer(
   forEachBackend(title, fn)
   if (PGBOUNCER_URL !== undefined && PRIMARY_URL !== undefined) {
     describe(`${pgbouncer.name}: ${title}`, () => fn(pgbouncer))
+  }
+}
+
+/**
+ * {@link forEachBackendAndPgbouncer}, and once more on a schema distributed over the Citus cluster
+ * when CHEAP_TEST_CITUS_URL names its coordinator (CI sets it): for the suites that prove the
+ * distributed schema behaves as the single-node one.
+ */
+export function forEachBackendAndCluster(title: string, fn: (backend: TestBackend) => void): void {
+  forEachBackendAndPgbouncer(title, fn)
+  if (CITUS_URL !== undefined) {
+    describe(`${citus.name}: ${title}`, () => fn(citus))
+  }
+}
+
+/** {@link forEachBackend}, and once more on the Citus cluster when its URL is set. */
+export function forEachBackendAndCitus(title: string, fn: (backend: TestBackend) => void): void {
+  forEachBackend(title, fn)
+  if (CITUS_URL !== undefined) {
+    describe(`${citus.name}: ${title}`, () => fn(citus))
   }
 }
 
