@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite'
 import { randomBytes } from 'node:crypto'
 import pgDriver from 'pg'
+import { sql } from 'kysely'
 import { after, describe } from 'node:test'
 import {
   PostgresAdapter,
@@ -9,6 +10,7 @@ import {
 import type { QueryLogger } from '../../src/persistence/connection/query-log.ts'
 import { preparePgliteRuntime } from '../../src/persistence/connection/pglite-runtime.ts'
 import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
+import { TABLE_NAMES, TABLES } from '../../src/persistence/schema/tables.ts'
 
 /** A database with the CHEAP schema applied, private to the test that opened it. */
 export interface TestDatabase {
@@ -212,19 +214,59 @@ const citus: TestBackend = {
       await PostgresSchema.dropSchema(adapter).finally(() => adapter.close())
       throw error
     }
-    return testDatabase(
-      adapter,
-      async () => {
-        try {
-          await PostgresSchema.dropSchema(adapter)
-        } finally {
-          await adapter.close()
-        }
-      },
-      (more = {}) =>
-        PostgresAdapter.create({ connectionString: url }, { ...more, schema: adapter.schema }),
-    )
+    return {
+      ...testDatabase(
+        adapter,
+        async () => {
+          try {
+            await PostgresSchema.dropSchema(adapter)
+          } finally {
+            await adapter.close()
+          }
+        },
+        (more = {}) =>
+          PostgresAdapter.create({ connectionString: url }, { ...more, schema: adapter.schema }),
+      ),
+      reset: () => emptyCitusSchema(adapter),
+    }
   },
+}
+
+/** The tables {@link PostgresSchema.truncate} empties, in creation order. */
+const EMPTIED_TABLES = TABLE_NAMES.filter((name) => {
+  const group = TABLES[name].group
+  return group === 'definition' || group === 'catalog'
+})
+
+/**
+ * What {@link PostgresSchema.truncate} leaves, faster on Citus: there a TRUNCATE takes every
+ * node's locks and two-phase commits (5–6 s here), which suites resetting before each test or
+ * property run cannot afford; DELETE of every row takes well under a second. Children go before
+ * their parents: a table a foreign key still blocks is retried after the others. With dedicated
+ * tables (which truncate drops) it is truncate itself.
+ */
+async function emptyCitusSchema(adapter: PostgresAdapter): Promise<void> {
+  const q = (table: string): string => `"${adapter.schema}"."${table}"`
+  const { rows } = await sql<{ n: string }>`select count(*)::text as n from ${sql.raw(
+    q('aspect_table_mapping'),
+  )}`.execute(adapter.db)
+  if (rows[0]?.n !== '0') return PostgresSchema.truncate(adapter)
+  let left: string[] = [...EMPTIED_TABLES].reverse()
+  while (left.length > 0) {
+    const blocked: string[] = []
+    for (const table of left) {
+      try {
+        await sql.raw(`DELETE FROM ${q(table)}`).execute(adapter.db)
+      } catch (error) {
+        if ((error as { code?: string }).code !== '23503') throw error
+        blocked.push(table)
+      }
+    }
+    if (blocked.length === left.length) {
+      throw new Error(`cannot empty ${blocked.join(', ')}: each is still referenced`)
+    }
+    left = blocked
+  }
 }
 
 /** Whether the Citus backend runs (CHEAP_TEST_CITUS_URL is set). */
