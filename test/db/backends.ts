@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { randomBytes } from 'node:crypto'
 import pgDriver from 'pg'
 import { readFile, rename, writeFile } from 'node:fs/promises'
+import { sql } from 'kysely'
 import { describe } from 'node:test'
 import {
   PostgresAdapter,
@@ -10,6 +11,7 @@ import {
 import type { QueryLogger } from '../../src/persistence/connection/query-log.ts'
 import { preparePgliteRuntime } from '../../src/persistence/connection/pglite-runtime.ts'
 import { PostgresSchema } from '../../src/persistence/schema/postgres-schema.ts'
+import { TABLE_NAMES, TABLES } from '../../src/persistence/schema/tables.ts'
 
 /** A database with the CHEAP schema applied, private to the test that opened it. */
 export interface TestDatabase {
@@ -37,8 +39,11 @@ export interface OpenOptions {
 export type DirectBackend = TestBackend & { readonly name: 'pglite' | 'pg' }
 
 export interface TestBackend {
-  /** `pgbouncer`: the server through PgBouncer in transaction mode, for suites that opt in. */
-  readonly name: 'pglite' | 'pg' | 'pgbouncer'
+  /**
+   * `pgbouncer`: the server through PgBouncer in transaction mode; `citus`: a schema distributed
+   * over the Citus cluster; both for suites that opt in.
+   */
+  readonly name: 'pglite' | 'pg' | 'pgbouncer' | 'citus'
   open(options?: OpenOptions): Promise<TestDatabase>
 }
 
@@ -200,6 +205,101 @@ const pgbouncer: TestBackend = {
   },
 }
 
+// The Citus cluster's coordinator (../shared/tools/citus-cluster, started by .ci/run): each open()
+// makes a throw-away schema in its database and distributes it, dropped on close like pg's.
+const CITUS_URL = nonEmpty(process.env['CHEAP_TEST_CITUS_URL'])
+/** Few shards: the cluster runs on a two-core machine, and the count changes nothing tested. */
+const CITUS_SHARD_COUNT = 4
+
+const citus: TestBackend = {
+  name: 'citus',
+  async open(options = {}) {
+    const url = CITUS_URL
+    if (url === undefined) throw new Error('the citus backend needs CHEAP_TEST_CITUS_URL')
+    const adapter = await PostgresAdapter.create(
+      { connectionString: url },
+      { schema: randomSchemaName('cheap_citus'), poolSize: 4, log: options.log },
+    )
+    try {
+      await PostgresSchema.createSchema(adapter, {
+        distribution: 'citus',
+        shardCount: CITUS_SHARD_COUNT,
+        includeAudit: options.includeAudit ?? false,
+      })
+    } catch (error) {
+      await PostgresSchema.dropSchema(adapter).finally(() => adapter.close())
+      throw error
+    }
+    return {
+      ...testDatabase(
+        adapter,
+        async () => {
+          try {
+            await PostgresSchema.dropSchema(adapter)
+          } finally {
+            await adapter.close()
+          }
+        },
+        (more = {}) =>
+          PostgresAdapter.create({ connectionString: url }, { ...more, schema: adapter.schema }),
+      ),
+      reset: () => emptyCitusSchema(adapter),
+    }
+  },
+}
+
+/** The tables {@link PostgresSchema.truncate} empties, in creation order. */
+const EMPTIED_TABLES = TABLE_NAMES.filter((name) => {
+  const group = TABLES[name].group
+  return group === 'definition' || group === 'catalog'
+})
+
+/**
+ * What {@link PostgresSchema.truncate} leaves, faster on Citus: there a TRUNCATE takes every
+ * node's locks and two-phase commits (5–6 s here), which suites resetting before each test or
+ * property run cannot afford; DELETE of every row takes well under a second. Children go before
+ * their parents: a table a foreign key still blocks is retried after the others. With dedicated
+ * tables (which truncate drops) it is truncate itself.
+ */
+async function emptyCitusSchema(adapter: PostgresAdapter): Promise<void> {
+  const q = (table: string): string => `"${adapter.schema}"."${table}"`
+  const { rows } = await sql<{ n: string }>`select count(*)::text as n from ${sql.raw(
+    q('aspect_table_mapping'),
+  )}`.execute(adapter.db)
+  if (rows[0]?.n !== '0') return PostgresSchema.truncate(adapter)
+  let left: string[] = [...EMPTIED_TABLES].reverse()
+  while (left.length > 0) {
+    const blocked: string[] = []
+    for (const table of left) {
+      try {
+        await sql.raw(`DELETE FROM ${q(table)}`).execute(adapter.db)
+      } catch (error) {
+        if ((error as { code?: string }).code !== '23503') throw error
+        blocked.push(table)
+      }
+    }
+    if (blocked.length === left.length) {
+      throw new Error(`cannot empty ${blocked.join(', ')}: each is still referenced`)
+    }
+    left = blocked
+  }
+}
+
+/**
+ * The `todo` of the tests that race writers of one catalog, on the Citus backend: there such
+ * writers fail with "deadlock detected" (40P01, a retryable CONFLICT) where a single node makes
+ * one wait for the other, so the tests' exact outcomes do not hold yet. Run, reported, not
+ * counted as failures; false on every other backend.
+ */
+export function citusRacingWritersTodo(backend: TestBackend): string | false {
+  return backend.name === 'citus'
+    ? 'on Citus, concurrent writers of one catalog fail with "deadlock detected" (40P01) instead of waiting: not fixed yet (issue 12)'
+    : false
+}
+
+/** Whether the Citus backend runs (CHEAP_TEST_CITUS_URL is set). */
+export const CITUS_ENABLED = CITUS_URL !== undefined
+
 function testDatabase(
   adapter: PostgresAdapter,
   close: () => Promise<void>,
@@ -259,6 +359,26 @@ export function forEachBackendAndPgbouncer(
   forEachBackend(title, fn)
   if (PGBOUNCER_URL !== undefined && PRIMARY_URL !== undefined) {
     describe(`${pgbouncer.name}: ${title}`, () => fn(pgbouncer))
+  }
+}
+
+/**
+ * {@link forEachBackendAndPgbouncer}, and once more on a schema distributed over the Citus cluster
+ * when CHEAP_TEST_CITUS_URL names its coordinator (CI sets it): for the suites that prove the
+ * distributed schema behaves as the single-node one.
+ */
+export function forEachBackendAndCluster(title: string, fn: (backend: TestBackend) => void): void {
+  forEachBackendAndPgbouncer(title, fn)
+  if (CITUS_URL !== undefined) {
+    describe(`${citus.name}: ${title}`, () => fn(citus))
+  }
+}
+
+/** {@link forEachBackend}, and once more on the Citus cluster when its URL is set. */
+export function forEachBackendAndCitus(title: string, fn: (backend: TestBackend) => void): void {
+  forEachBackend(title, fn)
+  if (CITUS_URL !== undefined) {
+    describe(`${citus.name}: ${title}`, () => fn(citus))
   }
 }
 

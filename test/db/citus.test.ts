@@ -449,6 +449,98 @@ if (CITUS_URL === undefined) {
       }
     })
 
+    // The same counters for every partial call and for findEntities: each works on one catalog,
+    // so Citus must route every statement of it (reads, the revision bump, the log row) to the
+    // one shard group holding it.
+    it('runs every partial call and findEntities within a catalog with single-shard executions only (citus_stat_counters)', async () => {
+      const counted = new URL(url)
+      counted.searchParams.set('options', '-c citus.enable_stat_counters=on')
+      const other = await PostgresAdapter.create(
+        { connectionString: counted.toString() },
+        { schema, poolSize: 2 },
+      )
+      const executions = async (): Promise<{ single: number; multi: number }> => {
+        const { rows } = await client.query<{ single: string; multi: string }>(
+          `SELECT query_execution_single_shard::text AS single,
+             query_execution_multi_shard::text AS multi
+           FROM citus_stat_counters((SELECT oid FROM pg_database WHERE datname = current_database()))`,
+        )
+        return { single: Number(rows[0]?.single), multi: Number(rows[0]?.multi) }
+      }
+      try {
+        for (const path of ['always', 'never'] as const) {
+          const dao = new PostgresDao(other, { smallCatalogs: path })
+          const catalog = buildSampleCatalog({ entities: 20, namespace: `citus_partial_${path}` })
+          await dao.saveCatalog(catalog)
+          const c = catalog.globalId
+          const [person, , measurement] = catalog.aspectDefs()
+          assert.ok(person !== undefined && measurement !== undefined)
+          const people = catalog.aspects(person)
+          assert.ok(people !== undefined)
+          const ids = [...people.entityIds()]
+          const [a, b, d] = ids
+          assert.ok(a !== undefined && b !== undefined && d !== undefined)
+          const first = people.get(a)
+          assert.ok(first !== undefined)
+          const calls: [string, () => Promise<unknown>][] = [
+            [
+              'loadHierarchy (list page)',
+              () => dao.loadHierarchy(c, 'queue', { offset: 1, limit: 2 }),
+            ],
+            ['loadHierarchy (set)', () => dao.loadHierarchy(c, 'active')],
+            ['loadHierarchy (directory page)', () => dao.loadHierarchy(c, 'byName', { limit: 3 })],
+            ['loadHierarchy (tree)', () => dao.loadHierarchy(c, 'org')],
+            [
+              'loadHierarchy (tree page)',
+              () => dao.loadHierarchy(c, 'org', { offset: 2, limit: 3 }),
+            ],
+            [
+              'loadHierarchy (aspect map page)',
+              () => dao.loadHierarchy(c, person.name, { limit: 4 }),
+            ],
+            ['loadAspects', () => dao.loadAspects(c, person, [a, b])],
+            ['upsertAspects', () => dao.upsertAspects(c, person, [first])],
+            ['removeAspects', () => dao.removeAspects(c, measurement, [a])],
+            ['addToEntityList', () => dao.addToEntityList(c, 'queue', [b, d])],
+            ['removeFromEntityList', () => dao.removeFromEntityList(c, 'queue', [b])],
+            ['addToEntitySet', () => dao.addToEntitySet(c, 'active', [a])],
+            ['removeFromEntitySet', () => dao.removeFromEntitySet(c, 'active', [a])],
+            ['putDirectoryEntries', () => dao.putDirectoryEntries(c, 'byName', { extra: a })],
+            ['removeDirectoryEntries', () => dao.removeDirectoryEntries(c, 'byName', ['extra'])],
+            [
+              'addTreeNodes',
+              () => dao.addTreeNodes(c, 'org', '/sales', [{ name: 'routed', entityId: a }]),
+            ],
+            ['removeTreeNodes', () => dao.removeTreeNodes(c, 'org', ['/sales/routed'])],
+            ['findEntities (ids)', () => dao.findEntities(c, person, (p) => p('age').gt(30n))],
+            [
+              'findEntities (aspects, ordered, paged)',
+              () =>
+                dao.findEntities(c, person.name, (p) => p('name').startsWith('Person'), {
+                  select: 'aspects',
+                  orderBy: 'name',
+                  limit: 5,
+                }),
+            ],
+          ]
+          for (const [name, call] of calls) {
+            await client.query('SELECT citus_stat_counters_reset()')
+            await call()
+            const counts = await executions()
+            assert.equal(
+              counts.multi,
+              0,
+              `${name} (${path}) ran ${counts.multi} multi-shard statements`,
+            )
+            assert.ok(counts.single > 0, `${name} (${path}) ran no statement through Citus`)
+          }
+          await dao.deleteCatalog(c)
+        }
+      } finally {
+        await other.close()
+      }
+    })
+
     /** The coordinator's plan of a statement the DAO ran, with its parameters. */
     async function explain(statement: QueryLogEvent): Promise<string> {
       await client.query(`SET search_path TO "${schema}"`)

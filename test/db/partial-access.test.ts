@@ -36,7 +36,7 @@ import { catalogArb, nameArb } from '../support/arbitraries.ts'
 import { catalogEntityIds } from '../support/edits.ts'
 import { assertProperty } from '../support/fast-check.ts'
 import { aspectValuesArb, type AspectValuesPlan } from '../support/hierarchy-arbitraries.ts'
-import { forEachBackendAndPgbouncer, type TestDatabase } from './backends.ts'
+import { forEachBackendAndCluster, type TestDatabase } from './backends.ts'
 
 async function rejects(
   action: () => Promise<unknown>,
@@ -129,7 +129,7 @@ function treeEntries(tree: Extract<Hierarchy, { type: 'ET' }>) {
 // Every test runs with the few-aspects path of loadAspects/upsertAspects forced on and off
 // (smallCatalogs: 'always' / 'never'), so both paths meet the same expectations.
 for (const path of SMALL_PATHS)
-  forEachBackendAndPgbouncer(`partial access (small path ${path})`, (backend) => {
+  forEachBackendAndCluster(`partial access (small path ${path})`, (backend) => {
     let db: TestDatabase
     let dao: PostgresDao
     before(async () => {

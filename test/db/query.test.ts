@@ -40,7 +40,7 @@ import {
 } from '../support/hierarchy-arbitraries.ts'
 import { assertProperty } from '../support/fast-check.ts'
 import { valueOf } from '../support/value-arbitraries.ts'
-import { forEachBackend, type TestDatabase } from './backends.ts'
+import { forEachBackendAndCitus, type TestDatabase } from './backends.ts'
 
 const PROPERTY_RUNS = 60
 
@@ -228,7 +228,7 @@ const CASES: readonly Case[] = [
   ['all', (p) => p.all(), E],
 ]
 
-forEachBackend('findEntities', (backend) => {
+forEachBackendAndCitus('findEntities', (backend) => {
   let db: TestDatabase
   let dao: PostgresDao
   const catalog = createCatalog()
@@ -573,72 +573,78 @@ function expected(
   return matching.map(({ a }) => a.entityId)
 }
 
-forEachBackend('findEntities on generated data agrees with the in-memory evaluator', (backend) => {
-  let db: TestDatabase
-  let dao: PostgresDao
-  before(async () => {
-    db = await backend.open()
-    dao = new PostgresDao(db.adapter)
-  })
-  after(async () => db.close())
+forEachBackendAndCitus(
+  'findEntities on generated data agrees with the in-memory evaluator',
+  (backend) => {
+    let db: TestDatabase
+    let dao: PostgresDao
+    before(async () => {
+      db = await backend.open()
+      dao = new PostgresDao(db.adapter)
+    })
+    after(async () => db.close())
 
-  for (const mapped of [false, true]) {
-    it(mapped ? 'dedicated tables' : 'generic tables', async () => {
-      await assertProperty(
-        fc.asyncProperty(scenarioArb, async (s) => {
-          const def = buildAspectDef(s.plan)
-          const catalog = createCatalog()
-          const map = catalog.extend(def)
-          for (const values of s.aspects) map.add(buildAspect(def, newEntityId(), values))
-          if (mapped) await dao.mapAspectDef(def, { table: `g_${randomBytes(6).toString('hex')}` })
-          await dao.saveCatalog(catalog)
-          const singles = def.propertyDefs().filter((p) => !p.isMultivalued)
-          const orderProp =
-            s.orderBy === undefined || singles.length === 0
-              ? undefined
-              : singles[s.orderBy.index % singles.length]
-          const options =
-            orderProp === undefined
-              ? {}
-              : { orderBy: { property: orderProp.name, direction: s.orderBy?.direction ?? 'asc' } }
-          const want = expected(def, [...map.aspects()], s, orderProp)
-          const got = await dao.findEntities(
-            catalog.globalId,
-            def.name,
-            { node: s.predicate },
-            options,
-          )
-          assert.deepEqual(got, want)
-          // Paging through two at a time gives the same sequence.
-          const paged: EntityId[] = []
-          for (let after: EntityId | undefined; ;) {
-            const page = await dao.findEntities(
+    for (const mapped of [false, true]) {
+      it(mapped ? 'dedicated tables' : 'generic tables', async () => {
+        await assertProperty(
+          fc.asyncProperty(scenarioArb, async (s) => {
+            const def = buildAspectDef(s.plan)
+            const catalog = createCatalog()
+            const map = catalog.extend(def)
+            for (const values of s.aspects) map.add(buildAspect(def, newEntityId(), values))
+            if (mapped)
+              await dao.mapAspectDef(def, { table: `g_${randomBytes(6).toString('hex')}` })
+            await dao.saveCatalog(catalog)
+            const singles = def.propertyDefs().filter((p) => !p.isMultivalued)
+            const orderProp =
+              s.orderBy === undefined || singles.length === 0
+                ? undefined
+                : singles[s.orderBy.index % singles.length]
+            const options =
+              orderProp === undefined
+                ? {}
+                : {
+                    orderBy: { property: orderProp.name, direction: s.orderBy?.direction ?? 'asc' },
+                  }
+            const want = expected(def, [...map.aspects()], s, orderProp)
+            const got = await dao.findEntities(
               catalog.globalId,
               def.name,
               { node: s.predicate },
-              {
-                ...options,
-                limit: 2,
-                ...(after === undefined ? {} : { after }),
-              },
+              options,
             )
-            paged.push(...page)
-            if (page.length < 2) break
-            after = page[page.length - 1]
-          }
-          assert.deepEqual(paged, want)
-          await dao.deleteCatalog(catalog.globalId)
-          if (mapped) await dao.unmapAspectDef(def.name)
-        }),
-        { numRuns: PROPERTY_RUNS },
-      )
-    })
-  }
-})
+            assert.deepEqual(got, want)
+            // Paging through two at a time gives the same sequence.
+            const paged: EntityId[] = []
+            for (let after: EntityId | undefined; ;) {
+              const page = await dao.findEntities(
+                catalog.globalId,
+                def.name,
+                { node: s.predicate },
+                {
+                  ...options,
+                  limit: 2,
+                  ...(after === undefined ? {} : { after }),
+                },
+              )
+              paged.push(...page)
+              if (page.length < 2) break
+              after = page[page.length - 1]
+            }
+            assert.deepEqual(paged, want)
+            await dao.deleteCatalog(catalog.globalId)
+            if (mapped) await dao.unmapAspectDef(def.name)
+          }),
+          { numRuns: PROPERTY_RUNS },
+        )
+      })
+    }
+  },
+)
 
 // ---- indexes -----------------------------------------------------------------------------------
 
-forEachBackend('indexProperty', (backend) => {
+forEachBackendAndCitus('indexProperty', (backend) => {
   let db: TestDatabase
   let dao: PostgresDao
   const catalog = createCatalog()

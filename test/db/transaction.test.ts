@@ -19,7 +19,7 @@ import {
 } from '../../src/model/index.ts'
 import type { CheapDao } from '../../src/index.ts'
 import { PostgresDao } from '../../src/persistence/dao/postgres-dao.ts'
-import { forEachBackendAndPgbouncer, type TestDatabase } from './backends.ts'
+import { forEachBackendAndCluster, type TestDatabase } from './backends.ts'
 
 const id = (i: number): EntityId =>
   toEntityId(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)
@@ -43,7 +43,7 @@ function people(def: AspectDef, n: number): Catalog {
 
 class Boom extends Error {}
 
-forEachBackendAndPgbouncer('dao.transaction', (backend) => {
+forEachBackendAndCluster('dao.transaction', (backend) => {
   let db: TestDatabase
   let dao: PostgresDao
   before(async () => {

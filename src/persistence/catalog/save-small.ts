@@ -213,8 +213,11 @@ export async function writeWhole(
 }
 
 function statementText(kind: 'insert' | 'update', mask: number): string {
+  // A searched CASE, not `case $9::text when 'at' …`: Citus folds the simple form's constant
+  // operand into its WHEN tests and sends the worker `case 'x'::text when false …`, which fails
+  // there with "operator does not exist: text = boolean". The same result on a single node.
   const expiresAt = (keep: string) =>
-    `case $9::text when 'at' then $10::timestamptz when 'ttl' then now() + $11::float8 * interval '1 millisecond' when 'clear' then null else ${keep} end`
+    `case when $9::text = 'at' then $10::timestamptz when $9::text = 'ttl' then now() + $11::float8 * interval '1 millisecond' when $9::text = 'clear' then null else ${keep} end`
   const gate = `g as (select not exists (select 1 from aspect_table_mapping m join unnest($12::uuid[], $13::int4[]) as v(id, version) on m.aspect_def_id = v.id and m.version = v.version) as ok)`
   const catalog =
     kind === 'insert'

@@ -19,6 +19,7 @@ import {
   resetConstraints,
 } from './dedicated-ddl.ts'
 import { lockDefForSchemaChange } from '../store/catalog-lock.ts'
+import { isDistributedHere } from '../schema/citus.ts'
 import { deleteMapping, insertMapping } from './mapping-store.ts'
 import { moveIntoTable, moveOutOfTable } from './move-values.ts'
 
@@ -231,6 +232,12 @@ export async function unmapAspectDef(
   if (mapping.isReadOnly) {
     await deleteMapping(trx, defId)
     return { aspectsMoved: 0, dropAfterCommit: undefined }
+  }
+  // On Citus the move is a multi-shard write, which runs in parallel over several connections
+  // per worker, and Citus then refuses the mapping's delete (a reference table) in the same
+  // transaction: there the transaction uses one connection per worker instead.
+  if (await isDistributedHere(trx)) {
+    await sql`set local citus.multi_shard_modify_mode to 'sequential'`.execute(trx)
   }
   const versions = await loadVersions(trx, [{ defId, version: mapping.version }], cache)
   const aspectsMoved = await moveOutOfTable(
