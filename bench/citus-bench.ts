@@ -147,8 +147,8 @@ export async function runCitusBench(options: CitusBenchOptions): Promise<CitusBe
     }
   }
   const counts = Object.values(rowsPerWorker)
-  const max = Math.max(...counts)
-  const min = Math.min(...counts)
+  const max = counts.reduce((a, b) => Math.max(a, b), -Infinity)
+  const min = counts.reduce((a, b) => Math.min(a, b), Infinity)
   const [single, citus] = targets as [CitusTargetResult, CitusTargetResult]
   return {
     entities,

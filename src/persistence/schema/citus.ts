@@ -265,7 +265,7 @@ export async function distributeSchema(
       `ALTER TABLE ${q(k.table)} ADD CONSTRAINT ${quoteIdentifier(k.name)} ${k.definition}`,
     )
   }
-  statements.push(...replacementForeignKeys())
+  for (const key of replacementForeignKeys()) statements.push(key)
   // Each statement on its own: Citus runs its UDFs and the DDL they propagate one at a time.
   for (const statement of statements) await sql.raw(statement).execute(db)
   for (const table of dedicated) await distributeDedicatedTable(db, table)
