@@ -104,6 +104,26 @@ if (CITUS_URL === undefined) {
       return new Map(rows.map((r) => [r.name, r]))
     }
 
+    /** An adapter on the schema whose sessions Citus counts (citus.enable_stat_counters). */
+    function countedAdapter(): Promise<PostgresAdapter> {
+      const counted = new URL(url)
+      counted.searchParams.set('options', '-c citus.enable_stat_counters=on')
+      return PostgresAdapter.create(
+        { connectionString: counted.toString() },
+        { schema, poolSize: 2 },
+      )
+    }
+
+    /** Citus's single- and multi-shard executions in this database since the last reset. */
+    async function executions(): Promise<{ single: number; multi: number }> {
+      const { rows } = await client.query<{ single: string; multi: string }>(
+        `SELECT query_execution_single_shard::text AS single,
+           query_execution_multi_shard::text AS multi
+         FROM citus_stat_counters((SELECT oid FROM pg_database WHERE datname = current_database()))`,
+      )
+      return { single: Number(rows[0]?.single), multi: Number(rows[0]?.multi) }
+    }
+
     it('creates the schema with every catalog-scoped table distributed by catalog_id, colocated, and lookups and definitions as reference tables', async () => {
       assert.equal(created.distributed, true)
       assert.equal(created.applied.length > 0, true)
@@ -407,20 +427,7 @@ if (CITUS_URL === undefined) {
     // Citus's own counters (13.1+): every statement it executed, single-shard or multi-shard,
     // counted for sessions with citus.enable_stat_counters on: here only this adapter's.
     it('saves, loads, checks and deletes a catalog with single-shard executions only (citus_stat_counters)', async () => {
-      const counted = new URL(url)
-      counted.searchParams.set('options', '-c citus.enable_stat_counters=on')
-      const other = await PostgresAdapter.create(
-        { connectionString: counted.toString() },
-        { schema, poolSize: 2 },
-      )
-      const executions = async (): Promise<{ single: number; multi: number }> => {
-        const { rows } = await client.query<{ single: string; multi: string }>(
-          `SELECT query_execution_single_shard::text AS single,
-             query_execution_multi_shard::text AS multi
-           FROM citus_stat_counters((SELECT oid FROM pg_database WHERE datname = current_database()))`,
-        )
-        return { single: Number(rows[0]?.single), multi: Number(rows[0]?.multi) }
-      }
+      const other = await countedAdapter()
       try {
         for (const path of ['always', 'never'] as const) {
           const dao = new PostgresDao(other, { smallCatalogs: path })
@@ -453,20 +460,7 @@ if (CITUS_URL === undefined) {
     // so Citus must route every statement of it (reads, the revision bump, the log row) to the
     // one shard group holding it.
     it('runs every partial call and findEntities within a catalog with single-shard executions only (citus_stat_counters)', async () => {
-      const counted = new URL(url)
-      counted.searchParams.set('options', '-c citus.enable_stat_counters=on')
-      const other = await PostgresAdapter.create(
-        { connectionString: counted.toString() },
-        { schema, poolSize: 2 },
-      )
-      const executions = async (): Promise<{ single: number; multi: number }> => {
-        const { rows } = await client.query<{ single: string; multi: string }>(
-          `SELECT query_execution_single_shard::text AS single,
-             query_execution_multi_shard::text AS multi
-           FROM citus_stat_counters((SELECT oid FROM pg_database WHERE datname = current_database()))`,
-        )
-        return { single: Number(rows[0]?.single), multi: Number(rows[0]?.multi) }
-      }
+      const other = await countedAdapter()
       try {
         for (const path of ['always', 'never'] as const) {
           const dao = new PostgresDao(other, { smallCatalogs: path })
